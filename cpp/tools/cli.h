@@ -1,0 +1,24 @@
+#pragma once
+/// \file
+/// Entry point of the `autodistill-cpp` command line, shared by the executable and the Python
+/// package. Exit codes: 0 success, 1 failure while working, 2 bad usage or bad input.
+
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace autodistill::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+/// Runs the command line with argv-style arguments (args[0] is the program name).
+int run(const std::vector<std::string>& args);
+
+// Each subcommand adds itself to the app and returns the callback that runs it.
+// (cmd_<name>.cpp; the table of subcommands is in cli.cpp.)
+}  // namespace autodistill::cli
