@@ -8,51 +8,83 @@
 namespace autodistill {
 namespace {
 
-// Greedy suppression over `order` (indices sorted by decreasing score). Boxes whose
-// group differs never suppress each other; group == nullptr means one group.
-std::vector<int64_t> greedy_nms(const BoxArray& b, const std::vector<int64_t>& order, const int64_t* group,
-                                float iou_threshold) {
-  const Eigen::VectorXf area = box_area(b);
-  std::vector<char> suppressed(static_cast<size_t>(b.rows()), 0);
+// Greedy suppression over boxes already sorted by decreasing score, stored as separate
+// coordinate arrays so the inner loop is branch-free and vectorises.
+// Returns positions (into the sorted arrays) of the kept boxes.
+std::vector<int64_t> greedy_sorted(const float* x1, const float* y1, const float* x2, const float* y2,
+                                   const float* area, int64_t n, float iou_threshold) {
+  std::vector<uint8_t> suppressed(static_cast<size_t>(n), 0);
   std::vector<int64_t> keep;
-  for (size_t oi = 0; oi < order.size(); ++oi) {
-    const int64_t i = order[oi];
+  for (int64_t i = 0; i < n; ++i) {
     if (suppressed[i]) continue;
     keep.push_back(i);
-    const float ix1 = b(i, 0), iy1 = b(i, 1), ix2 = b(i, 2), iy2 = b(i, 3);
-    for (size_t oj = oi + 1; oj < order.size(); ++oj) {
-      const int64_t j = order[oj];
-      if (suppressed[j] || (group && group[i] != group[j])) continue;
-      const float w = std::min(ix2, b(j, 2)) - std::max(ix1, b(j, 0));
-      const float h = std::min(iy2, b(j, 3)) - std::max(iy1, b(j, 1));
-      const float inter = std::max(w, 0.f) * std::max(h, 0.f);
-      const float uni = area[i] + area[j] - inter;
-      // Same arithmetic as torchvision: iou = inter / (area_i + area_j - inter), drop when > threshold.
-      if (uni > 0.f && inter / uni > iou_threshold) suppressed[j] = 1;
+    const float ix1 = x1[i], iy1 = y1[i], ix2 = x2[i], iy2 = y2[i], ia = area[i];
+    uint8_t* sup = suppressed.data();
+    for (int64_t j = i + 1; j < n; ++j) {
+      const float w = std::max(0.f, std::min(ix2, x2[j]) - std::max(ix1, x1[j]));
+      const float h = std::max(0.f, std::min(iy2, y2[j]) - std::max(iy1, y1[j]));
+      const float inter = w * h;
+      // torchvision's test: inter / (area_i + area_j - inter) > threshold, with a zero union never dropping.
+      const float uni = ia + area[j] - inter;
+      const float iou = uni > 0.f ? inter / uni : 0.f;
+      sup[j] |= static_cast<uint8_t>(iou > iou_threshold);
     }
   }
   return keep;
 }
 
-std::vector<int64_t> order_by_score(const Eigen::VectorXf& scores) {
-  std::vector<int64_t> order(static_cast<size_t>(scores.size()));
+// Runs greedy NMS independently on each group of `order` (indices sorted by decreasing score,
+// grouped by `group` when given) and returns kept original indices in decreasing score order.
+std::vector<int64_t> nms_impl(const BoxArray& b, const Eigen::VectorXf& scores, const int64_t* group, float thr) {
+  const int64_t n = b.rows();
+  std::vector<int64_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return scores[a] > scores[b]; });
-  return order;
+  // Stable: equal scores keep input order, so results do not depend on the sort implementation.
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t c) { return scores[a] > scores[c]; });
+  if (group) {
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t c) { return group[a] < group[c]; });
+  }
+  std::vector<float> x1(n), y1(n), x2(n), y2(n), area(n);
+  for (int64_t k = 0; k < n; ++k) {
+    const int64_t i = order[static_cast<size_t>(k)];
+    x1[k] = b(i, 0);
+    y1[k] = b(i, 1);
+    x2[k] = b(i, 2);
+    y2[k] = b(i, 3);
+    area[k] = std::max(0.f, x2[k] - x1[k]) * std::max(0.f, y2[k] - y1[k]);
+  }
+  std::vector<int64_t> keep;
+  for (int64_t start = 0; start < n;) {
+    int64_t end = start + 1;
+    if (group)
+      while (end < n && group[order[end]] == group[order[start]]) ++end;
+    else
+      end = n;
+    for (int64_t k : greedy_sorted(x1.data() + start, y1.data() + start, x2.data() + start, y2.data() + start,
+                                   area.data() + start, end - start, thr))
+      keep.push_back(order[static_cast<size_t>(start + k)]);
+    start = end;
+  }
+  if (group) {
+    std::stable_sort(keep.begin(), keep.end(), [&](int64_t a, int64_t c) {
+      return scores[a] > scores[c] || (scores[a] == scores[c] && a < c);
+    });
+  }
+  return keep;
 }
 
 }  // namespace
 
 std::vector<int64_t> nms(const BoxArray& xyxy, const Eigen::VectorXf& scores, float iou_threshold) {
   AD_CHECK(scores.size() == xyxy.rows(), "nms: {} boxes but {} scores", xyxy.rows(), scores.size());
-  return greedy_nms(xyxy, order_by_score(scores), nullptr, iou_threshold);
+  return nms_impl(xyxy, scores, nullptr, iou_threshold);
 }
 
 std::vector<int64_t> batched_nms(const BoxArray& xyxy, const Eigen::VectorXf& scores,
                                  const Eigen::Matrix<int64_t, Eigen::Dynamic, 1>& class_ids, float iou_threshold) {
   AD_CHECK(scores.size() == xyxy.rows(), "batched_nms: {} boxes but {} scores", xyxy.rows(), scores.size());
   AD_CHECK(class_ids.size() == xyxy.rows(), "batched_nms: {} boxes but {} class ids", xyxy.rows(), class_ids.size());
-  return greedy_nms(xyxy, order_by_score(scores), class_ids.data(), iou_threshold);
+  return nms_impl(xyxy, scores, class_ids.data(), iou_threshold);
 }
 
 }  // namespace autodistill

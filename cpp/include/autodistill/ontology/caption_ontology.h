@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,9 @@ class CaptionOntology {
   /// (prompt, class) pairs in order. Throws InvalidArgument when empty, when a prompt or class is
   /// empty/blank, or when a prompt appears twice.
   explicit CaptionOntology(PromptClassPairs prompt_to_class);
+  /// `CaptionOntology({{"person", "person"}, {"car", "vehicle"}})`.
+  CaptionOntology(std::initializer_list<std::pair<std::string, std::string>> prompt_to_class)
+      : CaptionOntology(PromptClassPairs(prompt_to_class)) {}
 
   /// Parses JSON text: an object {"prompt": "class", ...} (key order kept), or a list of
   /// ["prompt", "class"] pairs, or a list of {"prompt": ..., "class": ...} objects.
