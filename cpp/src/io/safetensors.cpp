@@ -267,18 +267,10 @@ void save_safetensors_raw(const fs::path& path, std::vector<SafetensorsEntry> en
              dup == names.end() ? std::string() : *dup);
   }
 
-  // The header is built by hand to keep the reference writer's key order (nlohmann sorts keys).
+  // The header is built by hand to keep the reference writer's key order (nlohmann sorts keys):
+  // tensors in data order, then __metadata__, as in files written by Python safetensors.
   std::string header = "{";
   bool first = true;
-  if (!metadata.empty()) {
-    header += "\"__metadata__\":";
-    try {
-      header += json(metadata).dump();
-    } catch (const json::exception&) {
-      AD_THROW(InvalidArgument, "save_safetensors '{}': metadata is not valid UTF-8", file);
-    }
-    first = false;
-  }
   uint64_t offset = 0;
   for (const auto& e : entries) {
     if (!first) header += ",";
@@ -292,6 +284,16 @@ void save_safetensors_raw(const fs::path& path, std::vector<SafetensorsEntry> en
     header += fmt::format(":{{\"dtype\":\"{}\",\"shape\":[{}],\"data_offsets\":[{},{}]}}",
                           safetensors_dtype_name(e.dtype), fmt::join(e.shape, ","), offset, offset + nbytes);
     offset += nbytes;
+  }
+  if (!metadata.empty()) {
+    if (!first) header += ",";
+    header += "\"__metadata__\":";
+    try {
+      header += json(metadata).dump();
+    } catch (const json::exception&) {
+      AD_THROW(InvalidArgument, "save_safetensors '{}': metadata is not valid UTF-8", file);
+    }
+    first = false;
   }
   header += "}";
   header.append((8 - header.size() % 8) % 8, ' ');

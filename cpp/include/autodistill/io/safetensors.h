@@ -105,7 +105,7 @@ struct SafetensorsEntry {
 
 /// Writes a safetensors file atomically (temporary file in the same folder, then rename),
 /// streaming each tensor's bytes. Same layout as the reference writer: tensors sorted by dtype
-/// (descending) then name, header JSON compact, `__metadata__` first (keys sorted), header padded
+/// (descending) then name, header JSON compact, `__metadata__` last (keys sorted), header padded
 /// with spaces to a multiple of 8. InvalidArgument for duplicate names, negative dims or a byte
 /// count that does not match the shape; IOError if the file cannot be written.
 void save_safetensors_raw(const std::filesystem::path& path, std::vector<SafetensorsEntry> entries,
