@@ -1,5 +1,18 @@
-#include <pybind11/pybind11.h>
+// The extension module autodistill_cpp._core. The Python package re-exports its names.
+#include "bindings.h"
 
 namespace py = pybind11;
+namespace adp = autodistill::python;
 
-PYBIND11_MODULE(_core, m) { m.attr("__version__") = AUTODISTILL_VERSION; }
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "autodistill-cpp native core (import autodistill_cpp, not this module)";
+  m.attr("__version__") = AUTODISTILL_VERSION;
+  adp::bind_core_errors(m);
+  adp::bind_core(m);
+  adp::bind_core_boxes(m);
+  adp::bind_core_detections(m);
+  adp::bind_core_image(m);
+  adp::bind_ontology(m);
+  adp::bind_models(m);
+  adp::bind_cli(m);
+}

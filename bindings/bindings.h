@@ -1,0 +1,26 @@
+#pragma once
+/// \file
+/// The one list of binding functions. Each bind_<module>.cpp mirrors cpp/include/autodistill/<module>/
+/// and defines the functions declared here; module.cpp calls them in dependency order (a type must be
+/// registered before a function whose default argument or return value uses it).
+
+#include <pybind11/pybind11.h>
+
+namespace autodistill::python {
+
+namespace py = pybind11;
+
+// core/
+void bind_core_errors(py::module_& m);      // exception translation (first: everything may throw)
+void bind_core(py::module_& m);             // device, threads, logging, interrupts, build_info
+void bind_core_boxes(py::module_& m);       // box_* functions, nms, batched_nms
+void bind_core_detections(py::module_& m);  // Detections
+void bind_core_image(py::module_& m);       // load_image, save_image, letterbox
+// ontology/
+void bind_ontology(py::module_& m);
+// models/
+void bind_models(py::module_& m);           // BaseModel (trampoline), registry
+// cpp/tools/
+void bind_cli(py::module_& m);
+
+}  // namespace autodistill::python
