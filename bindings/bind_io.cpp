@@ -1,4 +1,5 @@
 // Python bindings for io/: safetensors files as dicts of numpy arrays.
+#include "bindings.h"
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -11,7 +12,7 @@
 
 namespace py = pybind11;
 
-namespace autodistill {
+namespace autodistill::python {
 namespace {
 
 py::dtype numpy_dtype(SafetensorsDtype d, const std::string& name, const std::string& file) {
@@ -118,4 +119,4 @@ void bind_io(py::module_& m) {
       "safetensors (tensors sorted by dtype then name, header padded to 8 bytes).");
 }
 
-}  // namespace autodistill
+}  // namespace autodistill::python

@@ -1,4 +1,5 @@
 // Python bindings for text/: the CLIP BPE and BERT WordPiece tokenizers.
+#include "bindings.h"
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -10,7 +11,7 @@
 
 namespace py = pybind11;
 
-namespace autodistill {
+namespace autodistill::python {
 namespace {
 
 Padding parse_padding(const py::object& padding) {
@@ -131,4 +132,4 @@ void bind_text(py::module_& m) {
       .def_property_readonly("vocab_size", &BertTokenizer::vocab_size);
 }
 
-}  // namespace autodistill
+}  // namespace autodistill::python

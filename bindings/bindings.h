@@ -16,6 +16,10 @@ void bind_core(py::module_& m);             // device, threads, logging, interru
 void bind_core_boxes(py::module_& m);       // box_* functions, nms, batched_nms
 void bind_core_detections(py::module_& m);  // Detections
 void bind_core_image(py::module_& m);       // load_image, save_image, letterbox
+// io/
+void bind_io(py::module_& m);               // load_safetensors, save_safetensors
+// text/
+void bind_text(py::module_& m);             // CLIPTokenizer, BertTokenizer
 // ontology/
 void bind_ontology(py::module_& m);
 // models/
