@@ -57,6 +57,8 @@ _check_torch()
 from . import _core  # noqa: E402  (after the torch check on purpose)
 from ._core import (  # noqa: E402
     BaseModel,
+    BertTokenizer,
+    CLIPTokenizer,
     CaptionOntology,
     Detections,
     Error,
@@ -77,12 +79,15 @@ from ._core import (  # noqa: E402
     letterbox,
     list_models,
     load_image,
+    load_safetensors,
+    load_safetensors_metadata,
     log_level,
     model_info,
     nms,
     parse_device,
     register_base_model,
     save_image,
+    save_safetensors,
     set_log_level,
     torch_num_threads,
     xywh_to_xyxy,
@@ -93,11 +98,11 @@ from ._core import (  # noqa: E402
 __version__: str = _core.__version__
 
 __all__ = [
-    "BaseModel", "CaptionOntology", "Detections", "Error", "LetterboxTransform", "available_cpus",
+    "BaseModel", "BertTokenizer", "CLIPTokenizer", "CaptionOntology", "Detections", "Error", "LetterboxTransform", "available_cpus",
     "batched_nms", "box_area", "box_clip", "box_iou", "box_scale", "build_info", "configure_threads",
     "create_base_model", "cuda_available", "cuda_device_count", "cxcywh_to_xyxy", "decode_image",
-    "letterbox", "list_models", "load_image", "log_level", "model_info", "nms", "parse_device",
-    "register_base_model", "save_image", "set_log_level", "torch_num_threads", "xywh_to_xyxy",
+    "letterbox", "list_models", "load_image", "load_safetensors", "load_safetensors_metadata", "log_level", "model_info", "nms", "parse_device",
+    "register_base_model", "save_image", "save_safetensors", "set_log_level", "torch_num_threads", "xywh_to_xyxy",
     "xyxy_to_cxcywh", "xyxy_to_xywh", "__version__",
 ]
 
