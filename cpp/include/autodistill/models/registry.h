@@ -39,6 +39,11 @@ const ModelInfo& model_info(const std::string& name);
 std::shared_ptr<BaseModel> create_base_model(const std::string& name, const ModelOptions& options);
 /// Same, with options given as JSON text.
 std::shared_ptr<BaseModel> create_base_model(const std::string& name, const std::string& options_json);
+/// JSON text as a string literal (without this, `create_base_model("x", "{...}")` is ambiguous
+/// between the JSON-value and the JSON-text overloads).
+inline std::shared_ptr<BaseModel> create_base_model(const std::string& name, const char* options_json) {
+  return create_base_model(name, std::string(options_json));
+}
 
 namespace detail {
 struct ModelRegistrar {
