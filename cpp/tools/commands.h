@@ -15,8 +15,9 @@ using SubcommandFactory = std::function<SubcommandRunner(CLI::App&)>;
 
 SubcommandRunner add_info_command(CLI::App& app);
 SubcommandRunner add_models_command(CLI::App& app);
+SubcommandRunner add_predict_command(CLI::App& app);
 
 /// Every subcommand, in --help order.
-inline std::vector<SubcommandFactory> subcommands() { return {add_info_command, add_models_command}; }
+inline std::vector<SubcommandFactory> subcommands() { return {add_info_command, add_models_command, add_predict_command}; }
 
 }  // namespace autodistill::cli

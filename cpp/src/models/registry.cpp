@@ -62,7 +62,7 @@ std::shared_ptr<BaseModel> create_base_model(const std::string& name, const Mode
   return info.factory(options);
 }
 
-std::shared_ptr<BaseModel> create_base_model_from_json(const std::string& name, const std::string& options_json) {
+std::shared_ptr<BaseModel> create_base_model(const std::string& name, const std::string& options_json) {
   ModelOptions options;
   try {
     options = options_json.empty() ? ModelOptions::object() : ModelOptions::parse(options_json);

@@ -45,7 +45,7 @@ AD_REGISTER_BASE_MODEL(test_fixed_box, &fixed_box_info);
 TEST_CASE("registered models are listed and created from JSON options", "[models][registry]") {
   const auto names = list_models();
   CHECK(std::find(names.begin(), names.end(), "test_fixed_box") != names.end());
-  auto model = create_base_model_from_json("test_fixed_box", R"({"ontology": {"thing": "thing"}, "size": 7})");
+  auto model = create_base_model("test_fixed_box", R"({"ontology": {"thing": "thing"}, "size": 7})");
   CHECK(model->name() == "test_fixed_box");
   CHECK(model->ontology().classes() == std::vector<std::string>{"thing"});
   const cv::Mat image(10, 10, CV_8UC3, cv::Scalar::all(0));
@@ -55,14 +55,14 @@ TEST_CASE("registered models are listed and created from JSON options", "[models
 }
 
 TEST_CASE("registry errors name what is wrong", "[models][registry]") {
-  CHECK_THROWS_WITH(create_base_model_from_json("nope", "{}"), Catch::Contains("unknown model 'nope'") &&
+  CHECK_THROWS_WITH(create_base_model("nope", "{}"), Catch::Contains("unknown model 'nope'") &&
                                                          Catch::Contains("test_fixed_box"));
-  CHECK_THROWS_WITH(create_base_model_from_json("test_fixed_box", R"({"ontology": {"a": "a"}, "sise": 3})"),
+  CHECK_THROWS_WITH(create_base_model("test_fixed_box", R"({"ontology": {"a": "a"}, "sise": 3})"),
                     Catch::Contains("unknown option(s) sise") && Catch::Contains("accepted options: ontology, size"));
-  CHECK_THROWS_WITH(create_base_model_from_json("test_fixed_box", R"({"size": 3})"), Catch::Contains("'ontology' option is required"));
-  CHECK_THROWS_WITH(create_base_model_from_json("test_fixed_box", R"({"ontology": {"a": "a"}, "size": "big"})"),
+  CHECK_THROWS_WITH(create_base_model("test_fixed_box", R"({"size": 3})"), Catch::Contains("'ontology' option is required"));
+  CHECK_THROWS_WITH(create_base_model("test_fixed_box", R"({"ontology": {"a": "a"}, "size": "big"})"),
                     Catch::Contains("option 'size' has the wrong type"));
-  CHECK_THROWS_WITH(create_base_model_from_json("test_fixed_box", "{oops"), Catch::Contains("not valid JSON"));
+  CHECK_THROWS_WITH(create_base_model("test_fixed_box", "{oops"), Catch::Contains("not valid JSON"));
   CHECK_THROWS_AS(register_base_model(fixed_box_info()), InvalidArgument);  // duplicate name
 }
 

@@ -37,8 +37,13 @@ std::vector<std::string> list_models();
 const ModelInfo& model_info(const std::string& name);
 /// Builds a model from options (see the file comment).
 std::shared_ptr<BaseModel> create_base_model(const std::string& name, const ModelOptions& options);
-/// Same, with options given as JSON text (InvalidArgument if it does not parse).
-std::shared_ptr<BaseModel> create_base_model_from_json(const std::string& name, const std::string& options_json);
+/// Same, with options given as JSON text.
+std::shared_ptr<BaseModel> create_base_model(const std::string& name, const std::string& options_json);
+/// JSON text as a string literal (without this, `create_base_model("x", "{...}")` is ambiguous
+/// between the JSON-value and the JSON-text overloads).
+inline std::shared_ptr<BaseModel> create_base_model(const std::string& name, const char* options_json) {
+  return create_base_model(name, std::string(options_json));
+}
 
 namespace detail {
 struct ModelRegistrar {
