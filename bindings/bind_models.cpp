@@ -11,6 +11,7 @@
 #include "gil.h"
 #include "json_py.h"
 #include "numpy_mat.h"
+#include "registered_model.h"
 
 namespace autodistill::python {
 
@@ -78,6 +79,8 @@ std::shared_ptr<BaseModel> hold_python_model(py::object obj) {
   return std::shared_ptr<BaseModel>(share_py_object(std::move(obj)), raw);
 }
 
+}  // namespace
+
 ModelOptions options_from_py(py::handle options, const py::kwargs& kwargs) {
   ModelOptions out = ModelOptions::object();
   auto add = [&](py::handle key, py::handle value) {
@@ -95,8 +98,6 @@ ModelOptions options_from_py(py::handle options, const py::kwargs& kwargs) {
   for (auto [k, v] : kwargs) add(k, v);
   return out;
 }
-
-}  // namespace
 
 void bind_models(py::module_& m) {
   py::class_<BaseModel, PyBaseModel, std::shared_ptr<BaseModel>>(m, "BaseModel", R"doc(A foundation model: image + ontology -> Detections.

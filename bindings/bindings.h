@@ -24,6 +24,7 @@ void bind_text(py::module_& m);             // CLIPTokenizer, BertTokenizer
 void bind_ontology(py::module_& m);
 // models/
 void bind_models(py::module_& m);           // BaseModel (trampoline), registry
+void bind_models_classical(py::module_& m); // HOGPeopleDetector, CascadeDetector
 // cpp/tools/
 void bind_cli(py::module_& m);
 

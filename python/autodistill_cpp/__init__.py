@@ -59,9 +59,11 @@ from ._core import (  # noqa: E402
     BaseModel,
     BertTokenizer,
     CLIPTokenizer,
+    CascadeDetector,
     CaptionOntology,
     Detections,
     Error,
+    HOGPeopleDetector,
     LetterboxTransform,
     available_cpus,
     batched_nms,
@@ -98,7 +100,7 @@ from ._core import (  # noqa: E402
 __version__: str = _core.__version__
 
 __all__ = [
-    "BaseModel", "BertTokenizer", "CLIPTokenizer", "CaptionOntology", "Detections", "Error", "LetterboxTransform", "available_cpus",
+    "BaseModel", "BertTokenizer", "CLIPTokenizer", "CaptionOntology", "CascadeDetector", "Detections", "Error", "HOGPeopleDetector", "LetterboxTransform", "available_cpus",
     "batched_nms", "box_area", "box_clip", "box_iou", "box_scale", "build_info", "configure_threads",
     "create_base_model", "cuda_available", "cuda_device_count", "cxcywh_to_xyxy", "decode_image",
     "letterbox", "list_models", "load_image", "load_safetensors", "load_safetensors_metadata", "log_level", "model_info", "nms", "parse_device",

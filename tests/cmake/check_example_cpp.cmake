@@ -20,7 +20,7 @@ execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build RESULT_VARIAB
 if(rc)
   message(FATAL_ERROR "building examples/cpp failed: ${rc}")
 endif()
-execute_process(COMMAND ${WORK_DIR}/build/detect_people ${SOURCE_DIR}/tests/fixtures/images/people.jpg
+execute_process(COMMAND ${WORK_DIR}/build/detect_people ${SOURCE_DIR}/tests/fixtures/images/face.jpg
                         ${WORK_DIR}/annotated.png
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message(STATUS "${out}${err}")

@@ -1,9 +1,18 @@
 #include "test_paths.h"
 
 #include <atomic>
+#include <cstdio>
 #include <unistd.h>
 
 namespace autodistill::test {
+
+void skip_unless_exists(const std::filesystem::path& path) {
+  if (std::filesystem::exists(path)) return;
+  std::fprintf(stderr, "SKIPPED: %s is absent (third-party data read from ../shared; set AUTODISTILL_SHARED_DIR)\n",
+               path.string().c_str());
+  std::fflush(stderr);
+  std::exit(kSkipExitCode);
+}
 
 TempDir::TempDir(const std::string& tag) {
   static std::atomic<int> counter{0};

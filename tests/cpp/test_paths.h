@@ -14,6 +14,14 @@ inline std::filesystem::path shared_dir() {
   return AUTODISTILL_SHARED_DIR;
 }
 
+/// Exit code CTest reports as "Skipped" (SKIP_RETURN_CODE in tests/CMakeLists.txt).
+inline constexpr int kSkipExitCode = 77;
+
+/// Third-party data (under ../shared) is not shipped with the repository. When `path` is absent the
+/// test is skipped: a message names the missing path and the process exits with kSkipExitCode,
+/// which CTest counts as skipped, never as passed. (CTest runs each test case in its own process.)
+void skip_unless_exists(const std::filesystem::path& path);
+
 /// A fresh empty folder under the system temp dir, removed by the destructor.
 class TempDir {
  public:

@@ -104,10 +104,7 @@ TEST_CASE("safetensors opens every shared model fixture", "[io][safetensors][sha
   for (const char* model : {"clip", "owlvit", "owlv2", "grounding_dino"}) {
     for (const char* part : {"model", "inputs", "outputs", "preprocess"}) {
       const fs::path p = test::shared_dir() / "fixtures" / model / (std::string(part) + ".safetensors");
-      if (!fs::exists(p)) {
-        WARN("skipped: " << p.string() << " is absent");
-        continue;
-      }
+      test::skip_unless_exists(p);
       INFO(p.string());
       const auto f = SafetensorsFile::open(p);
       for (const auto& name : f.names()) CHECK(f.tensor(name).numel() == f.info(name).numel());

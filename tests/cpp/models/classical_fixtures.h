@@ -10,8 +10,15 @@
 
 namespace autodistill::test {
 
-/// tests/fixtures/images/people.jpg: COCO train2017 image 542 (see tests/fixtures/images/LICENSE.md).
-inline cv::Mat people_image() { return load_image(fixtures_dir() / "images" / "people.jpg"); }
+/// COCO train2017 image 542 (people boarding a biplane) from ../shared/data/coco128: third-party
+/// data, so it is read from there and not shipped; tests that need it are skipped without it.
+inline std::filesystem::path people_image_path() {
+  return shared_dir() / "data" / "coco128" / "images" / "000000000542.jpg";
+}
+inline cv::Mat people_image() {
+  skip_unless_exists(people_image_path());
+  return load_image(people_image_path());
+}
 /// tests/fixtures/images/face.jpg: scikit-image's astronaut.png (NASA, public domain) as JPEG.
 inline cv::Mat face_image() { return load_image(fixtures_dir() / "images" / "face.jpg"); }
 

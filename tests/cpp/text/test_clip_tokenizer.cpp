@@ -70,10 +70,7 @@ TEST_CASE("CLIPTokenizer matches transformers on the shipped fixture", "[text][c
 
 TEST_CASE("CLIPTokenizer matches transformers on the real CLIP vocabulary", "[text][clip][shared]") {
   const fs::path folder = test::shared_dir() / "fixtures" / "clip_tokenizer_real";
-  if (!fs::exists(folder / "cases.json")) {
-    WARN("skipped: " << (folder / "cases.json").string() << " is absent");
-    return;
-  }
+  test::skip_unless_exists(folder / "cases.json");
   const json doc = json::parse(read_text_file(folder / "cases.json"));
   const size_t matched = check_clip_cases(folder);
   WARN("real CLIP vocabulary cases matched: " << matched << "/" << doc["cases"].size());
