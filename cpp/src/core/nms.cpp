@@ -1,6 +1,7 @@
 #include "autodistill/core/nms.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 #include "autodistill/core/error.h"
@@ -11,22 +12,24 @@ namespace {
 // Greedy suppression over boxes already sorted by decreasing score, stored as separate
 // coordinate arrays so the inner loop is branch-free and vectorises.
 // Returns positions (into the sorted arrays) of the kept boxes.
-std::vector<int64_t> greedy_sorted(const float* x1, const float* y1, const float* x2, const float* y2,
-                                   const float* area, int64_t n, float iou_threshold) {
+std::vector<int64_t> greedy_sorted(const float* __restrict x1, const float* __restrict y1, const float* __restrict x2,
+                                   const float* __restrict y2,
+                                   const float* __restrict area, int64_t n, float iou_threshold) {
   std::vector<uint8_t> suppressed(static_cast<size_t>(n), 0);
   std::vector<int64_t> keep;
   for (int64_t i = 0; i < n; ++i) {
     if (suppressed[i]) continue;
     keep.push_back(i);
     const float ix1 = x1[i], iy1 = y1[i], ix2 = x2[i], iy2 = y2[i], ia = area[i];
-    uint8_t* sup = suppressed.data();
+    uint8_t* __restrict sup = suppressed.data();
     for (int64_t j = i + 1; j < n; ++j) {
       const float w = std::max(0.f, std::min(ix2, x2[j]) - std::max(ix1, x1[j]));
       const float h = std::max(0.f, std::min(iy2, y2[j]) - std::max(iy1, y1[j]));
       const float inter = w * h;
-      // torchvision's test: inter / (area_i + area_j - inter) > threshold, with a zero union never dropping.
+      // torchvision's test: inter / (area_i + area_j - inter) > threshold. A zero union only happens with
+      // inter == 0, so dividing by max(union, FLT_MIN) keeps the result exact and the loop branch-free.
       const float uni = ia + area[j] - inter;
-      const float iou = uni > 0.f ? inter / uni : 0.f;
+      const float iou = inter / std::max(uni, std::numeric_limits<float>::min());
       sup[j] |= static_cast<uint8_t>(iou > iou_threshold);
     }
   }
