@@ -192,6 +192,17 @@ def test_reference_itself_on_hand_worked_cases():
     assert ref.evaluate(gt, res)["stats"][0] == pytest.approx(56 / 101)
     assert ref.evaluate(gt, res, ap_method="voc")["stats"][1] == pytest.approx(5 / 9)
     assert ref.evaluate(gt, res, ap_method="voc11")["stats"][1] == pytest.approx(6 / 11)
+    # An exact IoU tie (.5 with both halves of the prediction): the later truth box wins.
+    gt = {"images": [{"id": 1}], "categories": [{"id": 1}],
+          "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 100, 50], "area": 5000.0,
+                           "iscrowd": 0},
+                          {"id": 2, "image_id": 1, "category_id": 1, "bbox": [0, 50, 100, 50], "area": 5000.0,
+                           "iscrowd": 0}]}
+    res = [{"image_id": 1, "category_id": 1, "bbox": [0, 0, 100, 100], "score": 0.9},
+           {"image_id": 1, "category_id": 1, "bbox": [0, 50, 100, 50], "score": 0.8}]
+    assert ref.evaluate(gt, res)["stats"][1] == pytest.approx(51 / 101)
+    assert ad.coco_evaluate(gt, res).ap50 == pytest.approx(51 / 101)
+    assert ad.coco_evaluate(gt, res).ap == pytest.approx(280.5 / 1010)
 
 
 # ---- Python surface --------------------------------------------------------------------------

@@ -227,3 +227,16 @@ TEST_CASE("mAP: bad input is dropped or repaired, counted and warned about", "[e
   CHECK(m.num_images() == 0);
   CHECK(m.compute().input.images == 0);
 }
+
+TEST_CASE("mAP: on an exact IoU tie the later truth box wins (COCOeval's rule)", "[eval][map][ties]") {
+  // Truth A = top half, B = bottom half of P = [0,0,100,100]: IoU(P, A) = IoU(P, B) = 5000 / 10000 = .5.
+  // P (.9) then Q = B (.8). At t = .50 P takes B (the later box), so Q finds B taken and A at IoU 0: FP.
+  //   recall .5, .5; precision 1, 1/2 -> r <= .5 (51 thresholds) at 1 -> AP50 = 51/101.
+  // At t >= .55 P matches nothing and Q takes B: recall 0, .5; precision 0, 1/2 -> 51 * .5 / 101.
+  // AP = (51/101 + 9 * 25.5/101) / 10 = 280.5 / 1010.
+  // (If the earlier box won, P would take A and Q B: AP50 = 1.)
+  const auto r = run_one({{0, 0, 100, 100, 0.9f, 0}, {0, 50, 100, 100, 0.8f, 0}},
+                         {{0, 0, 100, 50, 1, 0}, {0, 50, 100, 100, 1, 0}});
+  CHECK(r.stats.ap50 == Approx(51.0 / 101.0).margin(kTol));
+  CHECK(r.stats.ap == Approx(280.5 / 1010.0).margin(kTol));
+}
