@@ -157,6 +157,18 @@ COCOeval's arrays (T IoU thresholds, R recall thresholds, A areas all/small/medi
         return vec_to_py(r.average_precision, {r.num_iou(), r.num_classes(), 4, 3});
       })
       .def_readonly("input", &MeanAveragePrecisionResult::input)
+      .def("as_dict", [](py::object self) {
+        const auto& r = self.cast<const MeanAveragePrecisionResult&>();
+        py::dict d;
+        d["stats"] = stats_dict(r.stats);
+        d["ap_method"] = ap_method_name(r.ap_method);
+        for (const char* name : {"class_ids", "num_truth", "num_predictions", "ap_per_class", "ap50_per_class",
+                                 "ap75_per_class", "ap_small_per_class", "ap_medium_per_class",
+                                 "ap_large_per_class", "ar_per_class"})
+          d[name] = self.attr(name);
+        d["input"] = report_dict(r.input);
+        return d;
+      }, "stats (dict), per-class arrays and input counts as a dict (the big curves are left out).")
       .def("__repr__", [](const MeanAveragePrecisionResult& r) {
         return fmt::format("MeanAveragePrecisionResult(map={:.4f}, map50={:.4f}, map75={:.4f}, classes={})", r.stats.ap,
                            r.stats.ap50, r.stats.ap75, r.class_ids.size());
@@ -205,6 +217,19 @@ total_tp/total_fp/total_fn and micro_precision/micro_recall/micro_f1 over all cl
       .def_readonly("micro_recall", &PrecisionRecallResult::micro_recall)
       .def_readonly("micro_f1", &PrecisionRecallResult::micro_f1)
       .def_readonly("input", &PrecisionRecallResult::input)
+      .def("as_dict", [](py::object self) {
+        const auto& r = self.cast<const PrecisionRecallResult&>();
+        py::dict d;
+        for (const char* name : {"class_ids", "tp", "fp", "fn", "precision", "recall", "f1"}) d[name] = self.attr(name);
+        d["total_tp"] = r.total_tp;
+        d["total_fp"] = r.total_fp;
+        d["total_fn"] = r.total_fn;
+        d["micro_precision"] = r.micro_precision;
+        d["micro_recall"] = r.micro_recall;
+        d["micro_f1"] = r.micro_f1;
+        d["input"] = report_dict(r.input);
+        return d;
+      }, "Every field as a dict of numpy arrays and numbers.")
       .def("__repr__", [](const PrecisionRecallResult& r) {
         return fmt::format("PrecisionRecallResult(tp={}, fp={}, fn={}, precision={:.4f}, recall={:.4f}, f1={:.4f})",
                            r.total_tp, r.total_fp, r.total_fn, r.micro_precision, r.micro_recall, r.micro_f1);

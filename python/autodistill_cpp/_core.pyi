@@ -258,6 +258,7 @@ class MeanAveragePrecisionResult:
     recall: npt.NDArray[np.float64]  # (T, K, A, M)
     average_precision: npt.NDArray[np.float64]  # (T, K, A, M)
     input: EvalInputReport
+    def as_dict(self) -> Dict[str, Any]: ...
 
 class MeanAveragePrecision:
     num_images: int
@@ -284,6 +285,7 @@ class PrecisionRecallResult:
     micro_recall: float
     micro_f1: float
     input: EvalInputReport
+    def as_dict(self) -> Dict[str, Any]: ...
 
 class PrecisionRecall:
     def __init__(self, num_classes: int = 0, confidence_threshold: float = 0.25, iou_threshold: float = 0.5) -> None: ...

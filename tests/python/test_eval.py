@@ -122,6 +122,16 @@ def test_voc_methods_match_reference(seed, method):
     compare(got.stats.to_array(), expected["stats"], f"{method} stats")
 
 
+@pytest.mark.parametrize("max_dets", [(1, 3, 5), (2, 4, 100)])
+@pytest.mark.parametrize("seed", range(3))
+def test_custom_max_detections_match_reference(seed, max_dets):
+    gt, results = random_dataset(300 + seed)
+    expected = ref.evaluate(gt, results, max_dets=max_dets)
+    got = ad.coco_evaluate_detailed(gt, results, max_detections=max_dets)
+    compare(got.stats.to_array(), expected["stats"], f"stats, maxDets {max_dets}")
+    compare(got.recall, expected["recall"], f"recall, maxDets {max_dets}")
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_accumulator_matches_reference(seed):
     """MeanAveragePrecision.update() with Detections gives the numbers of the json path."""
@@ -218,6 +228,9 @@ def test_mean_average_precision_accumulator():
     assert r.precision.shape == (10, 101, 2, 4, 3)
     assert r.recall.shape == (10, 2, 4, 3)
     assert r.ap_method == "coco" and r.iou_thresholds.shape == (10,)
+    d = r.as_dict()
+    assert d["stats"]["AP50"] == r.map50 and d["ap_per_class"].tolist() == r.ap_per_class.tolist()
+    assert d["input"]["images"] == 1
     assert m.num_images == 1
     with pytest.raises(ValueError, match="image_id 0 was already added"):
         m.update(dets([]), dets([]), image_id=0)
@@ -250,6 +263,7 @@ def test_precision_recall_and_confusion_matrix():
     assert r.precision[0] == pytest.approx(0.5) and np.isnan(r.precision[1])
     assert r.f1.tolist()[1] == 0.0
     assert r.micro_f1 == pytest.approx(2 / 4)
+    assert r.as_dict()["tp"].tolist() == [1, 0] and r.as_dict()["total_fn"] == 1
 
     cm = ad.ConfusionMatrix(num_classes=2, confidence_threshold=0.3)
     cm.update(dets([[0, 0, 10, 10, 0.9, 1], [20, 20, 30, 30, 0.9, 0]]), dets([[0, 0, 10, 10, 1, 0]]))

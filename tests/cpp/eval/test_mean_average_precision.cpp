@@ -240,3 +240,22 @@ TEST_CASE("mAP: on an exact IoU tie the later truth box wins (COCOeval's rule)",
   CHECK(r.stats.ap50 == Approx(51.0 / 101.0).margin(kTol));
   CHECK(r.stats.ap == Approx(280.5 / 1010.0).margin(kTol));
 }
+
+TEST_CASE("mAP: truth masks give the area for the size ranges", "[eval][map][area]") {
+  // A 100 x 100 truth box whose mask covers 20 x 20 = 400 px: small, although its box is large.
+  MaskArray mask{1, 120, 120, std::vector<uint8_t>(120 * 120, 0)};
+  for (int y = 0; y < 20; ++y)
+    for (int x = 0; x < 20; ++x) mask.data[static_cast<size_t>(y * 120 + x)] = 1;
+  BoxArray b(1, 4);
+  b << 0, 0, 100, 100;
+  const Detections truth(b, ScoreArray::Ones(1), ClassIdArray::Zero(1), mask);
+  MeanAveragePrecision m;
+  m.update(dets({{0, 0, 100, 100, 0.9f, 0}}), truth);
+  const auto r = m.compute();
+  CHECK(r.stats.ap_small == Approx(1.0).margin(kTol));
+  CHECK(r.stats.ap_large == -1.0);
+  // An explicit area wins over the mask.
+  MeanAveragePrecision m2;
+  m2.update(dets({{0, 0, 100, 100, 0.9f, 0}}), truth, -1, {}, {20000.0});
+  CHECK(m2.compute().stats.ap_large == Approx(1.0).margin(kTol));
+}
