@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "autodistill/core/error.h"
+#include "autodistill/core/interrupt.h"
 
 namespace autodistill::eval_detail {
 
@@ -211,6 +212,7 @@ MeanAveragePrecisionResult run_engine(const EngineInput& input, ApMethod method,
   const int64_t max_det = max_dets[2];
 
   for (size_t k = 0; k < K; ++k) {
+    throw_if_interrupted();
     // evaluateImg for every image and area range.
     std::vector<std::array<CellMatch, 4>> matches;
     matches.reserve(cells_of[k].size());
