@@ -104,6 +104,7 @@ def test_coco_evaluate_matches_reference(seed):
     gt, results = random_dataset(seed, zero_id=(seed == 5))
     expected = ref.evaluate(gt, results)
     got = ad.coco_evaluate_detailed(gt, results)
+    assert np.count_nonzero(expected["stats"] > 0) >= 10, "the random set should exercise every summary"
     compare(got.stats.to_array(), expected["stats"], "stats")
     assert list(got.class_ids) == expected["cat_ids"]
     compare(got.precision, expected["precision"], "precision (T, R, K, A, M)")
