@@ -25,6 +25,8 @@ void bind_ontology(py::module_& m);
 // models/
 void bind_models(py::module_& m);           // BaseModel (trampoline), registry
 void bind_models_classical(py::module_& m); // HOGPeopleDetector, CascadeDetector
+// eval/
+void bind_eval(py::module_& m);             // MeanAveragePrecision, PrecisionRecall, ConfusionMatrix, coco_evaluate
 // cpp/tools/
 void bind_cli(py::module_& m);
 

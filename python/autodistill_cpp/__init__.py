@@ -96,6 +96,18 @@ from ._core import (  # noqa: E402
     xyxy_to_cxcywh,
     xyxy_to_xywh,
 )
+from ._core import (  # noqa: E402  (eval/)
+    CocoStats,
+    ConfusionMatrix,
+    EvalInputReport,
+    MeanAveragePrecision,
+    MeanAveragePrecisionResult,
+    PrecisionRecall,
+    PrecisionRecallResult,
+    coco_evaluate,
+    coco_evaluate_detailed,
+    image_agreement,
+)
 
 __version__: str = _core.__version__
 
@@ -106,6 +118,9 @@ __all__ = [
     "letterbox", "list_models", "load_image", "load_safetensors", "load_safetensors_metadata", "log_level", "model_info", "nms", "parse_device",
     "register_base_model", "save_image", "save_safetensors", "set_log_level", "torch_num_threads", "xywh_to_xyxy",
     "xyxy_to_cxcywh", "xyxy_to_xywh", "__version__",
+]
+__all__ += [
+    "CocoStats", "ConfusionMatrix", "EvalInputReport", "MeanAveragePrecision", "MeanAveragePrecisionResult", "PrecisionRecall", "PrecisionRecallResult", "coco_evaluate", "coco_evaluate_detailed", "image_agreement",
 ]
 
 # ---- C++ logging -> Python logging, Ctrl-C -> C++ loops -------------------------------------------

@@ -196,3 +196,112 @@ def register_base_model(name: str, factory: Callable[[Dict[str, Any]], BaseModel
 
 # ---- command line --------------------------------------------------------------------------------
 def cli_main(argv: List[str]) -> int: ...
+
+# ---- eval/ ---------------------------------------------------------------------------------------
+JsonSource = Union[str, "os.PathLike[str]", Dict[str, Any], List[Any]]
+
+class CocoStats:
+    ap: float
+    ap50: float
+    ap75: float
+    ap_small: float
+    ap_medium: float
+    ap_large: float
+    ar1: float
+    ar10: float
+    ar100: float
+    ar_small: float
+    ar_medium: float
+    ar_large: float
+    names: List[str]
+    def __init__(self) -> None: ...
+    def to_array(self) -> npt.NDArray[np.float64]: ...
+    def as_dict(self) -> Dict[str, float]: ...
+
+class EvalInputReport:
+    def __init__(self) -> None: ...
+    images: int
+    images_without_truth: int
+    images_without_predictions: int
+    predictions: int
+    truths: int
+    predictions_bad_class: int
+    truths_bad_class: int
+    predictions_nan_score: int
+    predictions_invalid_box: int
+    truths_invalid_box: int
+    def has_problems(self) -> bool: ...
+    def problems(self) -> str: ...
+    def as_dict(self) -> Dict[str, int]: ...
+
+class MeanAveragePrecisionResult:
+    def __init__(self) -> None: ...
+    stats: CocoStats
+    map: float
+    map50: float
+    map75: float
+    ap_method: str
+    iou_thresholds: npt.NDArray[np.float64]
+    recall_thresholds: npt.NDArray[np.float64]
+    max_detections: npt.NDArray[np.int64]
+    class_ids: npt.NDArray[np.int64]
+    num_truth: npt.NDArray[np.int64]
+    num_predictions: npt.NDArray[np.int64]
+    ap_per_class: npt.NDArray[np.float64]
+    ap50_per_class: npt.NDArray[np.float64]
+    ap75_per_class: npt.NDArray[np.float64]
+    ap_small_per_class: npt.NDArray[np.float64]
+    ap_medium_per_class: npt.NDArray[np.float64]
+    ap_large_per_class: npt.NDArray[np.float64]
+    ar_per_class: npt.NDArray[np.float64]
+    precision: npt.NDArray[np.float64]  # (T, R, K, A, M)
+    recall: npt.NDArray[np.float64]  # (T, K, A, M)
+    average_precision: npt.NDArray[np.float64]  # (T, K, A, M)
+    input: EvalInputReport
+    def as_dict(self) -> Dict[str, Any]: ...
+
+class MeanAveragePrecision:
+    num_images: int
+    def __init__(self, num_classes: int = 0, ap_method: str = "coco",
+                 max_detections: Tuple[int, int, int] = (1, 10, 100)) -> None: ...
+    def update(self, predictions: Detections, truth: Detections, image_id: int = -1,
+               truth_iscrowd: Optional[ArrayLike] = None, truth_area: Optional[ArrayLike] = None) -> None: ...
+    def reset(self) -> None: ...
+    def compute(self) -> MeanAveragePrecisionResult: ...
+
+class PrecisionRecallResult:
+    def __init__(self) -> None: ...
+    class_ids: npt.NDArray[np.int64]
+    tp: npt.NDArray[np.int64]
+    fp: npt.NDArray[np.int64]
+    fn: npt.NDArray[np.int64]
+    precision: npt.NDArray[np.float64]
+    recall: npt.NDArray[np.float64]
+    f1: npt.NDArray[np.float64]
+    total_tp: int
+    total_fp: int
+    total_fn: int
+    micro_precision: float
+    micro_recall: float
+    micro_f1: float
+    input: EvalInputReport
+    def as_dict(self) -> Dict[str, Any]: ...
+
+class PrecisionRecall:
+    def __init__(self, num_classes: int = 0, confidence_threshold: float = 0.25, iou_threshold: float = 0.5) -> None: ...
+    def update(self, predictions: Detections, truth: Detections, truth_iscrowd: Optional[ArrayLike] = None) -> None: ...
+    def reset(self) -> None: ...
+    def compute(self) -> PrecisionRecallResult: ...
+
+class ConfusionMatrix:
+    input: EvalInputReport
+    def __init__(self, num_classes: int, confidence_threshold: float = 0.25, iou_threshold: float = 0.5) -> None: ...
+    def update(self, predictions: Detections, truth: Detections, truth_iscrowd: Optional[ArrayLike] = None) -> None: ...
+    def reset(self) -> None: ...
+    def compute(self) -> npt.NDArray[np.int64]: ...
+
+def coco_evaluate(ground_truth: JsonSource, results: JsonSource) -> CocoStats: ...
+def coco_evaluate_detailed(ground_truth: JsonSource, results: JsonSource, ap_method: str = "coco",
+                           max_detections: Tuple[int, int, int] = (1, 10, 100)) -> MeanAveragePrecisionResult: ...
+def image_agreement(predictions: Detections, truth: Detections, iou: float = 0.5,
+                    min_confidence: float = 0.0) -> float: ...
