@@ -39,15 +39,15 @@ void write_text(const fs::path& p, const std::string& s) {
   std::ofstream(p) << s;
 }
 
-// Three images (one empty, one in a sub folder) with boxes on integer pixels (exact in every format).
+// Three images in relative-path order (one empty, one in a sub folder) with boxes on integer pixels (exact in every format).
 DetectionDataset sample(const fs::path& dir) {
   write_image(dir / "src/a.png", 100, 50);
   write_image(dir / "src/sub/b.jpg", 64, 64);
   write_image(dir / "src/c.png", 32, 16);
   std::vector<DatasetImage> images(3);
   images[0] = {dir / "src/a.png", "a.png", 100, 50, dets({{10, 5, 30, 25}, {50, 0, 100, 50}}, {0, 1}), "train"};
-  images[1] = {dir / "src/sub/b.jpg", "sub/b.jpg", 64, 64, dets({{0, 0, 32, 16}}, {1}), "valid"};
-  images[2] = {dir / "src/c.png", "c.png", 32, 16, Detections(), "train"};
+  images[2] = {dir / "src/sub/b.jpg", "sub/b.jpg", 64, 64, dets({{0, 0, 32, 16}}, {1}), "valid"};
+  images[1] = {dir / "src/c.png", "c.png", 32, 16, Detections(), "train"};
   return DetectionDataset({"cat", "dog"}, images);
 }
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -59,12 +60,12 @@ TEST_CASE("the label CLI killed with SIGKILL mid-run resumes to a complete outpu
   return;
 #else
   autodistill::test::TempDir tmp("label_kill");
-  const int n = 240;
-  cv::Mat base(480, 640, CV_8UC3);
+  const int n = 150;
+  cv::Mat base(120, 160, CV_8UC3);
   cv::randu(base, 0, 255);
   for (int i = 0; i < n; ++i) {
     cv::Mat im = base.clone();
-    cv::circle(im, cv::Point(50 + i, 200), 40, cv::Scalar(i, 255 - i, 128), cv::FILLED);
+    cv::circle(im, cv::Point(20 + i / 2, 60), 25, cv::Scalar(i, 255 - i, 128), cv::FILLED);
     fs::create_directories(tmp / "in");
     cv::imwrite((tmp / "in" / ("p" + std::to_string(1000 + i) + ".jpg")).string(), im);
   }
