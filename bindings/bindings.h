@@ -18,6 +18,7 @@ void bind_core_detections(py::module_& m);  // Detections
 void bind_core_image(py::module_& m);       // load_image, save_image, letterbox
 // io/
 void bind_io(py::module_& m);               // load_safetensors, save_safetensors
+void bind_io_dataset(py::module_& m);       // DetectionDataset, DatasetImage
 // text/
 void bind_text(py::module_& m);             // CLIPTokenizer, BertTokenizer
 // ontology/
@@ -25,6 +26,8 @@ void bind_ontology(py::module_& m);
 // models/
 void bind_models(py::module_& m);           // BaseModel (trampoline), registry
 void bind_models_classical(py::module_& m); // HOGPeopleDetector, CascadeDetector
+// label/
+void bind_label(py::module_& m);            // BaseModel.label, SliceOptions, merge_shards
 // cpp/tools/
 void bind_cli(py::module_& m);
 

@@ -96,6 +96,14 @@ from ._core import (  # noqa: E402
     xyxy_to_cxcywh,
     xyxy_to_xywh,
 )
+from ._core import (  # noqa: E402  (labelling and datasets)
+    DatasetImage,
+    DetectionDataset,
+    SliceOptions,
+    load_label_output,
+    merge_shards,
+    split_for_path,
+)
 
 __version__: str = _core.__version__
 
@@ -106,6 +114,7 @@ __all__ = [
     "letterbox", "list_models", "load_image", "load_safetensors", "load_safetensors_metadata", "log_level", "model_info", "nms", "parse_device",
     "register_base_model", "save_image", "save_safetensors", "set_log_level", "torch_num_threads", "xywh_to_xyxy",
     "xyxy_to_cxcywh", "xyxy_to_xywh", "__version__",
+    "DatasetImage", "DetectionDataset", "SliceOptions", "load_label_output", "merge_shards", "split_for_path",
 ]
 
 # ---- C++ logging -> Python logging, Ctrl-C -> C++ loops -------------------------------------------
