@@ -21,8 +21,8 @@ std::string relative_generic(const std::filesystem::path& path, const std::files
 /// YOLO rows "class cx cy w h\n", normalised by the image size, 6 decimals, boxes clipped to the image.
 std::string yolo_label_text(const Detections& detections, int width, int height);
 
-/// data.yaml text: train, val (relative folders), nc, names.
-std::string yolo_data_yaml(const std::vector<std::string>& classes);
+/// data.yaml text: train, val (and test when `with_test`) relative folders, nc, names.
+std::string yolo_data_yaml(const std::vector<std::string>& classes, bool with_test = false);
 
 /// "a/b.jpg" -> "a/b.txt".
 std::string label_relative_path(const std::string& image_relative_path);

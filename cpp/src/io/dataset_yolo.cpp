@@ -45,11 +45,12 @@ std::string yolo_label_text(const Detections& d, int width, int height) {
   return out;
 }
 
-std::string yolo_data_yaml(const std::vector<std::string>& classes) {
+std::string yolo_data_yaml(const std::vector<std::string>& classes, bool with_test) {
   YAML::Emitter e;
   e << YAML::BeginMap;
   e << YAML::Key << "train" << YAML::Value << "train/images";
   e << YAML::Key << "val" << YAML::Value << "valid/images";
+  if (with_test) e << YAML::Key << "test" << YAML::Value << "test/images";
   e << YAML::Key << "nc" << YAML::Value << classes.size();
   e << YAML::Key << "names" << YAML::Value << YAML::Flow << classes;
   e << YAML::EndMap;
@@ -236,7 +237,8 @@ DetectionDataset DetectionDataset::from_yolo(const fs::path& yaml_or_folder) {
 
 void DetectionDataset::as_yolo(const fs::path& out_dir, ImageTransfer transfer) const {
   validate();
-  write_file_atomic(out_dir / "data.yaml", detail::yolo_data_yaml(classes_));
+  const bool with_test = std::any_of(images_.begin(), images_.end(), [](const DatasetImage& im) { return im.split == "test"; });
+  write_file_atomic(out_dir / "data.yaml", detail::yolo_data_yaml(classes_, with_test));
   std::error_code ec;
   fs::create_directories(out_dir / "train" / "images", ec);
   fs::create_directories(out_dir / "train" / "labels", ec);
