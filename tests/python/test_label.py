@@ -166,3 +166,24 @@ def test_progress_bar_formats_and_modes(capsys):
     assert quiet.getvalue() == ""
     final({"task": "t", "done": 2, "total": 2, "finished": True})
     assert "2/2" in quiet.getvalue()
+
+
+def test_ctrl_c_during_label_leaves_a_resumable_output(tmp_path):
+    import os
+    import signal
+
+    write_images(tmp_path / "in", 16)
+
+    class InterruptedAfterSix(BrightSquares):
+        def predict(self, image):
+            if self.calls == 6:
+                os.kill(os.getpid(), signal.SIGINT)  # as if the user pressed Ctrl-C
+            return super().predict(image)
+
+    with pytest.raises(KeyboardInterrupt):
+        InterruptedAfterSix().label(tmp_path / "in", tmp_path / "out", batch_size=2, workers=2, progress=False)
+    done = len((tmp_path / "out" / ".autodistill" / "done.jsonl").read_text().splitlines())
+    assert 0 < done < 16
+    model = BrightSquares()
+    ds = model.label(tmp_path / "in", tmp_path / "out", batch_size=2, progress=False)
+    assert ds.summary["skipped"] == done and model.calls == 16 - done and len(ds) == 16

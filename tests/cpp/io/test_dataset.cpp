@@ -276,3 +276,17 @@ TEST_CASE("image_size reads headers", "[io][dataset]") {
   write_text(tmp / "t.jpg", "not an image");
   CHECK_THROWS_AS(image_size(tmp / "t.jpg"), IOError);
 }
+
+TEST_CASE("a test split is written, named in data.yaml and read back", "[io][dataset]") {
+  test::TempDir tmp("ds_test_split");
+  DetectionDataset ds = sample(tmp.path());
+  ds.mutable_images()[1].split = "test";
+  ds.as_yolo(tmp / "y");
+  CHECK(read_text_file(tmp / "y/data.yaml") ==
+        "train: train/images\nval: valid/images\ntest: test/images\nnc: 2\nnames: [cat, dog]\n");
+  const DetectionDataset back = DetectionDataset::from_yolo(tmp / "y");
+  REQUIRE(back.size() == 3);
+  CHECK(back.stats().images_per_split.at("test") == 1);
+  CHECK(back.images()[1].relative_path == "c.png");
+  CHECK(back.images()[1].split == "test");
+}
