@@ -18,6 +18,7 @@ void bind_core_detections(py::module_& m);  // Detections
 void bind_core_image(py::module_& m);       // load_image, save_image, letterbox
 // io/
 void bind_io(py::module_& m);               // load_safetensors, save_safetensors
+void bind_io_dataset(py::module_& m);       // DetectionDataset, DatasetImage
 // text/
 void bind_text(py::module_& m);             // CLIPTokenizer, BertTokenizer
 // ontology/
@@ -27,6 +28,8 @@ void bind_models(py::module_& m);           // BaseModel (trampoline), registry
 void bind_models_classical(py::module_& m); // HOGPeopleDetector, CascadeDetector
 // eval/
 void bind_eval(py::module_& m);             // MeanAveragePrecision, PrecisionRecall, ConfusionMatrix, coco_evaluate
+// label/
+void bind_label(py::module_& m);            // BaseModel.label, SliceOptions, merge_shards
 // cpp/tools/
 void bind_cli(py::module_& m);
 

@@ -13,10 +13,12 @@ PYBIND11_MODULE(_core, m) {
   adp::bind_core_detections(m);
   adp::bind_core_image(m);
   adp::bind_io(m);
+  adp::bind_io_dataset(m);
   adp::bind_text(m);
   adp::bind_ontology(m);
   adp::bind_models(m);
   adp::bind_models_classical(m);
   adp::bind_eval(m);
+  adp::bind_label(m);
   adp::bind_cli(m);
 }

@@ -5,6 +5,9 @@ find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs objdetect)
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(fmt REQUIRED)
 find_package(nlohmann_json 3.9 REQUIRED)
+# Datasets: YAML (ultralytics data.yaml) and XML (Pascal VOC); private to the library.
+find_package(yaml-cpp REQUIRED)
+find_package(pugixml REQUIRED CONFIG)
 
 # Debian's LibTorch config exports the `torch` target but leaves the CXX11 ABI flag in a variable.
 # Carry it as a usage requirement so every consumer compiles with the same ABI as LibTorch.

@@ -9,6 +9,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache git
   libtorch-dev libopenblas0-openmp
   libopencv-dev opencv-data libeigen3-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2
+  libyaml-cpp-dev libpugixml-dev
   pybind11-dev python3-pybind11 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
   python3-numpy python3-pytest python3-torch python3-torchvision python3-opencv python3-matplotlib
   python3-distributed python3-nbclient python3-nbformat python3-ipykernel python3-skimage

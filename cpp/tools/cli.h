@@ -15,6 +15,10 @@ namespace autodistill::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+/// `label` finished but some images were bad (listed in OUT/.autodistill/errors.jsonl).
+inline constexpr int kExitBadImages = 3;
+/// Stopped by Ctrl-C (128 + SIGINT, as shells report it); the output is resumable.
+inline constexpr int kExitInterrupted = 130;
 
 /// Runs the command line with argv-style arguments (args[0] is the program name).
 int run(const std::vector<std::string>& args);

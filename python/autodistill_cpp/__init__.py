@@ -108,6 +108,14 @@ from ._core import (  # noqa: E402  (eval/)
     coco_evaluate_detailed,
     image_agreement,
 )
+from ._core import (  # noqa: E402  (labelling and datasets)
+    DatasetImage,
+    DetectionDataset,
+    SliceOptions,
+    load_label_output,
+    merge_shards,
+    split_for_path,
+)
 
 __version__: str = _core.__version__
 
@@ -118,6 +126,7 @@ __all__ = [
     "letterbox", "list_models", "load_image", "load_safetensors", "load_safetensors_metadata", "log_level", "model_info", "nms", "parse_device",
     "register_base_model", "save_image", "save_safetensors", "set_log_level", "torch_num_threads", "xywh_to_xyxy",
     "xyxy_to_cxcywh", "xyxy_to_xywh", "__version__",
+    "DatasetImage", "DetectionDataset", "SliceOptions", "load_label_output", "merge_shards", "split_for_path",
 ]
 __all__ += [
     "CocoStats", "ConfusionMatrix", "EvalInputReport", "MeanAveragePrecision", "MeanAveragePrecisionResult", "PrecisionRecall", "PrecisionRecallResult", "coco_evaluate", "coco_evaluate_detailed", "image_agreement",
