@@ -25,6 +25,8 @@ void bind_ontology(py::module_& m);
 // models/
 void bind_models(py::module_& m);           // BaseModel (trampoline), registry
 void bind_models_classical(py::module_& m); // HOGPeopleDetector, CascadeDetector
+void bind_models_clip(py::module_& m);      // CLIP
+void bind_models_owl(py::module_& m);       // OWLViT, OWLv2
 // cpp/tools/
 void bind_cli(py::module_& m);
 

@@ -17,5 +17,7 @@ PYBIND11_MODULE(_core, m) {
   adp::bind_ontology(m);
   adp::bind_models(m);
   adp::bind_models_classical(m);
+  adp::bind_models_clip(m);
+  adp::bind_models_owl(m);
   adp::bind_cli(m);
 }

@@ -58,6 +58,7 @@ from . import _core  # noqa: E402  (after the torch check on purpose)
 from ._core import (  # noqa: E402
     BaseModel,
     BertTokenizer,
+    CLIP,
     CLIPTokenizer,
     CascadeDetector,
     CaptionOntology,
@@ -65,6 +66,8 @@ from ._core import (  # noqa: E402
     Error,
     HOGPeopleDetector,
     LetterboxTransform,
+    OWLViT,
+    OWLv2,
     available_cpus,
     batched_nms,
     box_area,
@@ -106,6 +109,7 @@ __all__ = [
     "letterbox", "list_models", "load_image", "load_safetensors", "load_safetensors_metadata", "log_level", "model_info", "nms", "parse_device",
     "register_base_model", "save_image", "save_safetensors", "set_log_level", "torch_num_threads", "xywh_to_xyxy",
     "xyxy_to_cxcywh", "xyxy_to_xywh", "__version__",
+    "CLIP", "OWLViT", "OWLv2",
 ]
 
 # ---- C++ logging -> Python logging, Ctrl-C -> C++ loops -------------------------------------------
