@@ -46,3 +46,18 @@ TEST_CASE("owlvit: predict scales boxes by the image size and maps prompts to cl
   CHECK(batch[1].size() == d.size());
   CHECK((batch[1].confidence() - d.confidence()).cwiseAbs().maxCoeff() < 1e-5f);
 }
+
+TEST_CASE("owlvit: the bfloat16 path stays close to float32", "[models][owlvit]") {
+  auto f32 = test::load_owl<OWLViT>("owlvit", R"(, "box_threshold": 0.0, "nms_iou": 1.0)");
+  auto bf16 = test::load_owl<OWLViT>("owlvit", R"(, "box_threshold": 0.0, "nms_iou": 1.0, "dtype": "bfloat16")");
+  const auto inputs = test::read_tensors(test::fixtures_dir() / "owlvit/inputs.safetensors");
+  const TensorMap a = forward_raw(*f32, inputs), b = forward_raw(*bf16, inputs);
+  const at::Tensor valid = a.at("logits") > -1e30;
+  const double drift = test::max_abs_diff(b.at("logits").masked_select(valid), a.at("logits").masked_select(valid));
+  WARN("owlvit bf16 vs fp32 on the fixture: logits max abs diff " << drift << ", pred_boxes "
+                                                                    << test::max_abs_diff(b.at("pred_boxes"), a.at("pred_boxes")));
+  CHECK(drift < 0.1);
+  CHECK(test::max_abs_diff(b.at("pred_boxes"), a.at("pred_boxes")) < 0.02);
+  cv::Mat img(64, 48, CV_8UC3, cv::Scalar(30, 60, 90));
+  CHECK(bf16->predict(img).size() == 9);
+}
