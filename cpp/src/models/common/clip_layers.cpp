@@ -1,5 +1,6 @@
 #include "clip_layers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -37,9 +38,16 @@ at::Tensor Attention::forward(const at::Tensor& x, const at::Tensor& mask) const
   const int64_t b = x.size(0), l = x.size(1), e = x.size(2);
   // (B, L, D) -> (B, heads, L, head_dim)
   auto split = [&](const at::Tensor& t) { return t.view({b, l, heads, head_dim}).transpose(1, 2); };
-  const at::Tensor q = split(q_proj->forward(x).mul_(scale));
-  const at::Tensor k = split(k_proj->forward(x));
-  const at::Tensor v = split(v_proj->forward(x));
+  const void* src[3] = {q_proj->weight.data_ptr(), k_proj->weight.data_ptr(), v_proj->weight.data_ptr()};
+  if (!fused_weight_.defined() || !std::equal(src, src + 3, fused_from_)) {
+    fused_weight_ = at::cat({q_proj->weight, k_proj->weight, v_proj->weight}, 0);
+    fused_bias_ = at::cat({q_proj->bias, k_proj->bias, v_proj->bias}, 0);
+    std::copy(src, src + 3, fused_from_);
+  }
+  const auto qkv = at::linear(x, fused_weight_, fused_bias_).split(e, -1);
+  const at::Tensor q = split(qkv[0] * scale);
+  const at::Tensor k = split(qkv[1]);
+  const at::Tensor v = split(qkv[2]);
   at::Tensor attn = at::matmul(q, k.transpose(-1, -2));
   if (mask.defined()) attn.add_(mask);
   attn = at::softmax(attn, -1);

@@ -52,6 +52,12 @@ class Attention : public torch::nn::Module {
   std::shared_ptr<Linear> k_proj, v_proj, q_proj, out_proj;
   int64_t heads, head_dim;
   double scale;
+
+ private:
+  // q, k and v projections concatenated into one GEMM; rebuilt when the parameters' storage
+  // changes (loading, .to(dtype/device)). Not a parameter, so checkpoints never see it.
+  mutable at::Tensor fused_weight_, fused_bias_;
+  mutable const void* fused_from_[3] = {nullptr, nullptr, nullptr};
 };
 
 /// fc1 -> activation -> fc2.
