@@ -50,7 +50,7 @@ double matmul_peak_gflops(at::ScalarType dtype) {
   double best = 0;
   for (int64_t n : {768, 1024, 2048}) {
     const at::Tensor a = at::randn({n, n}).to(dtype), b = at::randn({n, n}).to(dtype);
-    const double t = best_time([&] { (void)at::mm(a, b); }, 3);
+    const double t = best_time([&] { (void)at::mm(a, b); }, 5);
     best = std::max(best, 2.0 * double(n) * n * n / t / 1e9);
   }
   return best;
@@ -162,6 +162,19 @@ int main(int argc, char** argv) {
   std::printf("  bf16 vs fp32: speed-up %.2fx (batch 1), %.2fx (batch 8); drift: embedding max |d| %.4f, cosine min %.5f\n",
               clip16.ips1 / clip32.ips1, clip16.ips8 / clip32.ips8, (e16 - e32).abs().max().item<double>(),
               (e16 * e32).sum(-1).min().item<double>());
+  // The machine may be shared: measure the peak again and judge against the better of the two.
+  const double peak32_end = matmul_peak_gflops(at::kFloat), peak16_end = matmul_peak_gflops(at::kBFloat16);
+  const double p32 = std::max(peak32, peak32_end), p16 = std::max(peak16, peak16_end);
+  std::printf("\nmatmul peak again at the end: fp32 %.1f, bf16 %.1f GFLOP/s; using the max (%.1f, %.1f):\n", peak32_end,
+              peak16_end, p32, p16);
+  auto line = [](const char* what, double gf, double ips, double peak) {
+    std::printf("  %-22s time / peak-bound time = %.2f (target <= 1.25)\n", what, peak / (gf * ips));
+  };
+  line("owlvit fp32 batch 1", owl_gf, owl32.ips1, p32);
+  line("owlvit fp32 batch 8", owl_gf, owl32.ips8, p32);
+  line("owlvit bf16 batch 8", owl_gf, owl16.ips8, p16);
+  line("clip fp32 batch 8", clip_gf, clip32.ips8, p32);
+  line("clip bf16 batch 8", clip_gf, clip16.ips8, p16);
   std::printf("\npeak RSS: %.0f MiB\n", peak_rss_mib());
   return 0;
 }
