@@ -30,6 +30,8 @@ void bind_models_classical(py::module_& m); // HOGPeopleDetector, CascadeDetecto
 void bind_eval(py::module_& m);             // MeanAveragePrecision, PrecisionRecall, ConfusionMatrix, coco_evaluate
 // label/
 void bind_label(py::module_& m);            // BaseModel.label, SliceOptions, merge_shards
+void bind_models_clip(py::module_& m);      // CLIP
+void bind_models_owl(py::module_& m);       // OWLViT, OWLv2
 // cpp/tools/
 void bind_cli(py::module_& m);
 

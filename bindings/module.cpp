@@ -20,5 +20,7 @@ PYBIND11_MODULE(_core, m) {
   adp::bind_models_classical(m);
   adp::bind_eval(m);
   adp::bind_label(m);
+  adp::bind_models_clip(m);
+  adp::bind_models_owl(m);
   adp::bind_cli(m);
 }

@@ -58,6 +58,7 @@ from . import _core  # noqa: E402  (after the torch check on purpose)
 from ._core import (  # noqa: E402
     BaseModel,
     BertTokenizer,
+    CLIP,
     CLIPTokenizer,
     CascadeDetector,
     CaptionOntology,
@@ -65,6 +66,8 @@ from ._core import (  # noqa: E402
     Error,
     HOGPeopleDetector,
     LetterboxTransform,
+    OWLViT,
+    OWLv2,
     available_cpus,
     batched_nms,
     box_area,
@@ -130,6 +133,7 @@ __all__ = [
 ]
 __all__ += [
     "CocoStats", "ConfusionMatrix", "EvalInputReport", "MeanAveragePrecision", "MeanAveragePrecisionResult", "PrecisionRecall", "PrecisionRecallResult", "coco_evaluate", "coco_evaluate_detailed", "image_agreement",
+    "CLIP", "OWLViT", "OWLv2",
 ]
 
 # ---- C++ logging -> Python logging, Ctrl-C -> C++ loops -------------------------------------------
