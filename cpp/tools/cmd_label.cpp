@@ -19,13 +19,15 @@
 #include "autodistill/models/registry.h"
 #include "cli.h"
 #include "commands.h"
+#include "model_args.h"
 
 namespace autodistill::cli {
 namespace {
 namespace fs = std::filesystem;
 
 struct LabelArgs {
-  std::string model, ontology, input, output, options = "{}", device, shard, sahi, nms = "none";
+  ModelArgs model;
+  std::string input, output, shard, sahi, nms = "none";
   std::vector<std::string> extensions;
   int batch = 8, workers = 0;
   double split = 0.8, confidence = 0;
@@ -36,21 +38,6 @@ struct LabelArgs {
 
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_sigint(int) { g_interrupted = true; }
-
-bool looks_like_json(const std::string& s) {
-  const auto p = s.find_first_not_of(" \t\r\n");
-  return p != std::string::npos && (s[p] == '{' || s[p] == '[');
-}
-
-std::string text_or_file(const std::string& arg, const char* what) {
-  if (looks_like_json(arg)) return arg;
-  std::error_code ec;
-  AD_CHECK(fs::is_regular_file(arg, ec), "{} '{}' is neither inline JSON nor an existing file", what, arg);
-  std::ifstream in(arg, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 ShardSpec parse_shard(const std::string& s) {
   std::smatch m;
@@ -71,18 +58,7 @@ SliceOptions parse_sahi(const std::string& s) {
 
 int run_label(const LabelArgs& a) {
   AD_CHECK(!(a.resume && a.overwrite), "--resume and --overwrite exclude each other");
-  const CaptionOntology ontology = looks_like_json(a.ontology)
-                                       ? CaptionOntology::from_json(a.ontology, "--ontology")
-                                       : CaptionOntology::from_json(text_or_file(a.ontology, "--ontology"), a.ontology);
-  ModelOptions options;
-  try {
-    options = ModelOptions::parse(text_or_file(a.options, "--options"));
-  } catch (const nlohmann::json::parse_error& e) {
-    AD_THROW(InvalidArgument, "--options: not valid JSON ({})", e.what());
-  }
-  AD_CHECK(options.is_object(), "--options: expected a JSON object, got {}", options.dump());
-  options["ontology"] = ModelOptions::parse(ontology.to_json(-1));
-  if (!a.device.empty()) options["device"] = a.device;
+  const ModelOptions options = model_options(a.model);
 
   LabelOptions o;
   if (!a.extensions.empty()) o.extensions = a.extensions;
@@ -110,7 +86,7 @@ int run_label(const LabelArgs& a) {
 
   std::unique_ptr<ProgressReporter> progress = a.no_progress ? nullptr : make_default_progress();
   o.progress = progress.get();
-  const std::shared_ptr<BaseModel> model = create_base_model(a.model, options);
+  const std::shared_ptr<BaseModel> model = create_base_model(a.model.model, options);
 
   g_interrupted = false;
   auto previous = std::signal(SIGINT, on_sigint);
@@ -158,12 +134,9 @@ SubcommandRunner add_label_command(CLI::App& app) {
       "Label a folder of images with a base model into a YOLO dataset (+ COCO json), resumable and shardable.\n"
       "Exit codes: 0 done, 1 failure, 2 bad usage/input, 3 done with some bad images (see "
       "OUT/.autodistill/errors.jsonl), 130 interrupted (run again to resume).");
-  cmd->add_option("--model", args->model, "registered base model (see `autodistill-cpp models`)")->required();
-  cmd->add_option("--ontology", args->ontology, "JSON {\"prompt\": \"class\"} or a JSON file")->required();
+  add_model_args(cmd, args->model);
   cmd->add_option("--input", args->input, "folder of images")->required();
   cmd->add_option("--output", args->output, "output folder (default: INPUT_labeled)");
-  cmd->add_option("--options", args->options, "model options: JSON object or file")->capture_default_str();
-  cmd->add_option("--device", args->device, "device for the model (auto, cpu, cuda, cuda:1)");
   cmd->add_option("--batch", args->batch, "images per model call")->capture_default_str();
   cmd->add_option("--workers", args->workers, "decoder threads (0 = one per CPU)")->capture_default_str();
   cmd->add_option("--shard", args->shard, "label only shard i of n (i/n); merge with `dataset merge`");

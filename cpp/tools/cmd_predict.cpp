@@ -20,58 +20,19 @@
 #include "autodistill/viz/plot.h"
 #include "cli.h"
 #include "commands.h"
+#include "model_args.h"
 
 namespace autodistill::cli {
 namespace {
 namespace fs = std::filesystem;
 
 struct PredictArgs {
-  std::string model;
-  std::string ontology;
+  ModelArgs model;
   std::vector<std::string> images;
-  std::string options = "{}";
   std::string out;
   std::string out_dir;
   bool json = false;
 };
-
-bool looks_like_json(const std::string& s) {
-  const auto p = s.find_first_not_of(" \t\r\n");
-  return p != std::string::npos && (s[p] == '{' || s[p] == '[');
-}
-
-// Inline JSON, or the contents of a file. `what` names the argument in messages.
-std::string json_text_or_file(const std::string& arg, const char* what) {
-  if (looks_like_json(arg)) return arg;
-  std::error_code ec;
-  AD_CHECK(fs::is_regular_file(arg, ec), "{} '{}' is neither inline JSON nor an existing file", what, arg);
-  std::ifstream in(arg, std::ios::binary);
-  AD_CHECK(in.good(), "cannot read {} file '{}'", what, arg);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-ModelOptions parse_options(const std::string& arg) {
-  const std::string text = json_text_or_file(arg, "--options");
-  const std::string source = looks_like_json(arg) ? std::string("--options") : "--options file '" + arg + "'";
-  ModelOptions options;
-  try {
-    options = ModelOptions::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    AD_THROW(InvalidArgument, "{}: not valid JSON ({})", source, e.what());
-  }
-  AD_CHECK(options.is_object(), "{}: expected a JSON object, got {}", source, options.dump());
-  AD_CHECK(!options.contains("ontology"), "{}: give the ontology with --ontology, not inside the options", source);
-  return options;
-}
-
-CaptionOntology parse_ontology(const std::string& arg) {
-  if (looks_like_json(arg)) return CaptionOntology::from_json(arg, "--ontology");
-  std::error_code ec;
-  AD_CHECK(fs::is_regular_file(arg, ec), "--ontology '{}' is neither inline JSON nor an existing file", arg);
-  return CaptionOntology::load(arg);  // names the file in its errors
-}
 
 // Output path per image: --out for one image, else DIR/<stem>.png (stems made unique).
 std::vector<fs::path> output_paths(const PredictArgs& a) {
@@ -93,11 +54,9 @@ std::vector<fs::path> output_paths(const PredictArgs& a) {
 }
 
 int run_predict(const PredictArgs& a) {
-  CaptionOntology ontology = parse_ontology(a.ontology);
-  ModelOptions options = parse_options(a.options);
-  options["ontology"] = nlohmann::ordered_json::parse(ontology.to_json());
+  const ModelOptions options = model_options(a.model);
   const std::vector<fs::path> outputs = output_paths(a);
-  std::shared_ptr<BaseModel> model = create_base_model(a.model, options);
+  std::shared_ptr<BaseModel> model = create_base_model(a.model.model, options);
   const std::vector<std::string>& classes = model->ontology().classes();
   if (!a.out_dir.empty()) {
     std::error_code ec;
@@ -105,7 +64,7 @@ int run_predict(const PredictArgs& a) {
     AD_CHECK_IO(!ec, "cannot create --out-dir '{}': {}", a.out_dir, ec.message());
   }
 
-  nlohmann::ordered_json report = {{"model", a.model}, {"classes", classes}, {"images", nlohmann::ordered_json::array()}};
+  nlohmann::ordered_json report = {{"model", a.model.model}, {"classes", classes}, {"images", nlohmann::ordered_json::array()}};
   for (size_t i = 0; i < a.images.size(); ++i) {
     cv::Mat image;
     try {
@@ -152,14 +111,8 @@ int run_predict(const PredictArgs& a) {
 SubcommandRunner add_predict_command(CLI::App& app) {
   auto args = std::make_shared<PredictArgs>();
   CLI::App* cmd = app.add_subcommand("predict", "Run a base model on images; print detections, write annotated PNGs");
-  cmd->add_option("--model", args->model, "Registered model name (see `models`), e.g. hog_people, cascade")
-      ->required();
-  cmd->add_option("--ontology", args->ontology,
-                  "Prompt -> class map: inline JSON ('{\"person\": \"person\"}') or a .json file")
-      ->required();
+  add_model_args(cmd, args->model);
   cmd->add_option("--image", args->images, "Input image (repeat for several)")->required();
-  cmd->add_option("--options", args->options, "Model options: inline JSON object or a .json file")
-      ->capture_default_str();
   auto* out = cmd->add_option("--out", args->out, "Annotated PNG for a single --image");
   auto* out_dir = cmd->add_option("--out-dir", args->out_dir, "Folder for annotated PNGs (<image stem>.png)");
   out->excludes(out_dir);

@@ -53,3 +53,25 @@ def test_unknown_option_and_bad_input_names():
     model = ad.OWLv2.from_pretrained(FIXTURES / "owlv2")
     with pytest.raises(ValueError, match="pixel_valuez"):
         model.forward_raw({"pixel_valuez": np.zeros((1, 3, 64, 64), np.float32)})
+
+
+@pytest.mark.parametrize("cls, name", [(ad.OWLViT, "owlvit"), (ad.OWLv2, "owlv2")])
+def test_label_end_to_end_on_the_fixture_checkpoint(tmp_path, cls, name):
+    # Random weights: this checks the plumbing (model -> pipeline -> dataset on disk), not accuracy.
+    images = tmp_path / "images"
+    images.mkdir()
+    photo = ad.load_image(FIXTURES / "images" / "face.jpg")
+    ad.save_image(images / "a.jpg", photo)
+    ad.save_image(images / "b.png", np.ascontiguousarray(photo[:300, :400]))  # non-square
+    model = cls.from_pretrained(FIXTURES / name, ontology={"a photo of a face": "face"}, box_threshold=0.0)
+    dataset = model.label(images, tmp_path / "out", workers=1, batch_size=2, progress=False)
+    assert dataset.classes == ["face"]
+    assert len(dataset) == 2
+    assert (tmp_path / "out" / "data.yaml").exists()
+    coco = json.loads((tmp_path / "out" / "annotations.coco.json").read_text())
+    assert len(coco["images"]) == 2
+    for image in dataset.images:
+        d = image.detections
+        assert len(d) > 0
+        assert (d.xyxy[:, [0, 2]] >= 0).all() and (d.xyxy[:, [0, 2]] <= image.width).all()
+        assert (d.xyxy[:, [1, 3]] >= 0).all() and (d.xyxy[:, [1, 3]] <= image.height).all()
