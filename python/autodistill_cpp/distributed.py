@@ -3,12 +3,14 @@
 Each task builds its own model (models hold native resources and are not pickled), labels one shard
 of the folder into ``<output>/.shards/<i>-of-<n>``, and the shards are merged into ``output`` with
 :func:`autodistill_cpp.merge_shards` — the result is the dataset a single run would have written.
-A shard that was interrupted resumes when the job is submitted again.
+A shard that was interrupted resumes when the job is submitted again; the shard folders are removed
+once the merge has succeeded.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -51,4 +53,7 @@ def label_with_dask(model_factory: Callable[[], Any], input_folder: "os.PathLike
         for i in range(shards)
     ]
     client.gather(futures)  # raises the first worker exception, with its traceback
-    return merge_shards(shard_dirs, str(output))
+    dataset = merge_shards(shard_dirs, str(output))
+    # The shards are copies of what is now merged; a failure before this point keeps them for a resume.
+    shutil.rmtree(output / ".shards", ignore_errors=True)
+    return dataset
