@@ -21,7 +21,7 @@ quiet() { "$@" 2> >(grep -v "libpng warning" >&2); }
 echo "==> autodistill-cpp label (cascade model: face, upper body)"
 # A re-run resumes (nothing left to do) instead of labelling again; --overwrite would start over.
 quiet .venv/bin/autodistill-cpp label --model cascade --ontology '{"face": "face", "upper body": "person"}' \
-  --input "$OUT/photos" --output "$OUT/dataset" --confidence 0.3
+  --input "$OUT/photos" --output "$OUT/dataset" --confidence 0.4
 echo "==> autodistill-cpp grid"
-quiet .venv/bin/autodistill-cpp grid --dataset "$OUT/dataset" --n 16 --min-confidence 0.3 --out "$OUT/grid.png"
+quiet .venv/bin/autodistill-cpp grid --dataset "$OUT/dataset" --n 16 --min-confidence 0.4 --out "$OUT/grid.png"
 echo "==> dataset in $OUT/dataset (YOLO layout + annotations.coco.json), grid in $OUT/grid.png"
