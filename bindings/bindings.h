@@ -28,6 +28,9 @@ void bind_models(py::module_& m);           // BaseModel (trampoline), registry
 void bind_models_classical(py::module_& m); // HOGPeopleDetector, CascadeDetector
 // eval/
 void bind_eval(py::module_& m);             // MeanAveragePrecision, PrecisionRecall, ConfusionMatrix, coco_evaluate
+void bind_eval_report(py::module_& m);      // evaluate, EvaluationReport, report_html, compare, compare_ontologies
+// viz/
+void bind_viz(py::module_& m);              // plot, grid, side_by_side
 // label/
 void bind_label(py::module_& m);            // BaseModel.label, SliceOptions, merge_shards
 void bind_models_clip(py::module_& m);      // CLIP

@@ -19,6 +19,8 @@ PYBIND11_MODULE(_core, m) {
   adp::bind_models(m);
   adp::bind_models_classical(m);
   adp::bind_eval(m);
+  adp::bind_eval_report(m);
+  adp::bind_viz(m);
   adp::bind_label(m);
   adp::bind_models_clip(m);
   adp::bind_models_owl(m);

@@ -119,6 +119,15 @@ from ._core import (  # noqa: E402  (labelling and datasets)
     merge_shards,
     split_for_path,
 )
+from ._core import (  # noqa: E402  (dataset evaluation)
+    EvaluationReport,
+    OntologyComparison,
+    compare,
+    compare_ontologies,
+    evaluate,
+    report_html,
+)
+from ._core import grid, plot, side_by_side  # noqa: E402  (viz/)
 
 __version__: str = _core.__version__
 
@@ -135,6 +144,8 @@ __all__ += [
     "CocoStats", "ConfusionMatrix", "EvalInputReport", "MeanAveragePrecision", "MeanAveragePrecisionResult", "PrecisionRecall", "PrecisionRecallResult", "coco_evaluate", "coco_evaluate_detailed", "image_agreement",
     "CLIP", "OWLViT", "OWLv2",
 ]
+__all__ += ["EvaluationReport", "OntologyComparison", "compare", "compare_ontologies", "evaluate", "report_html"]
+__all__ += ["grid", "plot", "side_by_side"]
 
 # ---- C++ logging -> Python logging, Ctrl-C -> C++ loops -------------------------------------------
 logger = _logging.getLogger("autodistill_cpp")

@@ -335,6 +335,62 @@ def coco_evaluate_detailed(ground_truth: JsonSource, results: JsonSource, ap_met
                            max_detections: Tuple[int, int, int] = (1, 10, 100)) -> MeanAveragePrecisionResult: ...
 def image_agreement(predictions: Detections, truth: Detections, iou: float = 0.5,
                     min_confidence: float = 0.0) -> float: ...
+
+class EvaluationReport:
+    classes: List[str]
+    num_truth_classes: int
+    coco_stats: Dict[str, float]
+    per_class: List[Dict[str, Any]]
+    confusion_matrix: npt.NDArray[np.int64]
+    images: List[Dict[str, Any]]
+    review_queue: List[Dict[str, Any]]
+    mean_agreement: float
+    agreement_share: float
+    micro_precision: float
+    micro_recall: float
+    micro_f1: float
+    missed_classes: List[str]
+    invented_classes: List[str]
+    prediction_images_without_truth: List[str]
+    truth_images_without_predictions: List[str]
+    def __init__(self) -> None: ...
+    def to_json(self, indent: int = 2) -> str: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+    def save_json(self, path: PathLike) -> None: ...
+    def to_table(self, max_queue_rows: int = 10) -> str: ...
+
+def evaluate(predictions: DetectionDataset, ground_truth: DetectionDataset, class_map: Dict[str, str] = ...,
+             iou: float = 0.5, confidence: float = 0.5, agreement_f1_threshold: float = 0.8,
+             review_queue_size: int = 20) -> EvaluationReport: ...
+def report_html(report: EvaluationReport, predictions: DetectionDataset, ground_truth: DetectionDataset,
+                path: PathLike, max_images: int = 8, thumbnail_size: int = 360,
+                title: str = "autodistill evaluation") -> None: ...
+
+class OntologyComparison:
+    names: List[str]
+    reports: List[EvaluationReport]
+    never_found: List[str]
+    best: str
+    def __init__(self) -> None: ...
+    def to_table(self) -> str: ...
+    def to_json(self, indent: int = 2) -> str: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+
+def compare_ontologies(model_factory: Callable[[CaptionOntology], BaseModel],
+                       ontologies: Dict[str, Union[CaptionOntology, Dict[str, str]]], ground_truth: DetectionDataset,
+                       class_map: Dict[str, str] = ..., iou: float = 0.5, confidence: float = 0.5,
+                       progress: Optional[Callable[[int, int], None]] = None) -> OntologyComparison: ...
+def compare(models: Sequence[BaseModel], images: Sequence[npt.NDArray[Any]], cell_size: int = 320,
+            min_confidence: float = 0.5, row_titles: Sequence[str] = ...) -> npt.NDArray[np.uint8]: ...
+# ---- viz -----------------------------------------------------------------------------------------
+def plot(image: npt.NDArray[np.uint8], detections: Detections, class_names: Sequence[str] = ...,
+         thickness: int = 0, labels: bool = True, show_confidence: bool = True) -> npt.NDArray[np.uint8]: ...
+def grid(images: Sequence[npt.NDArray[Any]], detections: Optional[Sequence[Detections]] = None,
+         class_names: Sequence[str] = ..., columns: int = 4, cell_size: int = 320,
+         titles: Sequence[str] = ...) -> npt.NDArray[np.uint8]: ...
+def side_by_side(image: npt.NDArray[np.uint8], truth: Detections, predictions: Detections,
+                 class_names: Sequence[str] = ..., min_confidence: float = 0.0, cell_size: int = 480,
+                 titles: Sequence[str] = ...) -> npt.NDArray[np.uint8]: ...
 # ---- datasets and labelling ----------------------------------------------------------------------
 class DatasetImage:
     path: PathLike

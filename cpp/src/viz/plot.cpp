@@ -167,4 +167,18 @@ cv::Mat grid(const std::vector<cv::Mat>& images, const std::vector<Detections>& 
   return grid(plotted, columns, cell_size, options);
 }
 
+cv::Mat side_by_side(const cv::Mat& image, const Detections& truth, const Detections& predictions,
+                     const std::vector<std::string>& class_names, float min_confidence, int cell_size,
+                     const std::vector<std::string>& titles) {
+  std::vector<bool> keep(static_cast<size_t>(predictions.size()));
+  for (Eigen::Index i = 0; i < predictions.size(); ++i)
+    keep[static_cast<size_t>(i)] = predictions.confidence()(i) >= min_confidence;
+  PlotOptions human;
+  human.show_confidence = false;  // human labels carry no confidence (a COCO reader may set 1.0)
+  GridOptions g;
+  g.titles = titles;
+  return grid({plot(image, truth, class_names, human), plot(image, predictions.select(keep), class_names)}, 2,
+              cell_size, g);
+}
+
 }  // namespace autodistill

@@ -63,4 +63,11 @@ cv::Mat grid(const std::vector<cv::Mat>& images, const std::vector<Detections>& 
              const std::vector<std::string>& class_names, int columns = 4, int cell_size = 320,
              const GridOptions& options = {}, const PlotOptions& plot_options = {});
 
+/// The same image twice, side by side: `truth` drawn on the left (no confidences), `predictions` on
+/// the right, each cell `cell_size` square, captioned `titles` (default "human" and "AI"). Predictions
+/// with confidence < `min_confidence` are not drawn. Class ids of both index `class_names`.
+cv::Mat side_by_side(const cv::Mat& image, const Detections& truth, const Detections& predictions,
+                     const std::vector<std::string>& class_names, float min_confidence = 0.0f, int cell_size = 480,
+                     const std::vector<std::string>& titles = {"human", "AI"});
+
 }  // namespace autodistill
