@@ -5,6 +5,7 @@
 
 #include "autodistill/eval/compare.h"
 #include "autodistill/eval/evaluate.h"
+#include "autodistill/label/read_dataset.h"
 #include "autodistill/core/progress.h"
 #include "bindings.h"
 #include "numpy_mat.h"
@@ -70,26 +71,62 @@ highest score first, as dicts (relative_path, agreement, review_score, reason, .
                            r.review_queue.size());
       });
 
-  m.def("evaluate", [](const DetectionDataset& predictions, const DetectionDataset& ground_truth,
-                       std::map<std::string, std::string> class_map, double iou, double confidence,
-                       double agreement_f1_threshold, int64_t review_queue_size) {
-          EvaluateOptions o;
-          o.class_map = std::move(class_map);
-          o.iou = iou;
-          o.confidence = confidence;
-          o.agreement_f1_threshold = agreement_f1_threshold;
-          o.review_queue_size = review_queue_size;
+  const auto make_options = [](std::map<std::string, std::string> class_map, double iou, double confidence,
+                               double agreement_f1_threshold, int64_t review_queue_size) {
+    EvaluateOptions o;
+    o.class_map = std::move(class_map);
+    o.iou = iou;
+    o.confidence = confidence;
+    o.agreement_f1_threshold = agreement_f1_threshold;
+    o.review_queue_size = review_queue_size;
+    return o;
+  };
+  const char* evaluate_doc = R"doc(Evaluates AI labels (``predictions``) against human labels (``ground_truth``).
+
+Each is a DetectionDataset or a path read with :func:`read_dataset` (YOLO / COCO / VOC / a label()
+output folder). Images are paired by relative path without extension (then by unique file stem);
+images on one side only are counted and not evaluated. ``class_map`` maps prediction class names to
+truth class names. Returns an :class:`EvaluationReport`.)doc";
+  m.def("evaluate", [make_options](const DetectionDataset& predictions, const DetectionDataset& ground_truth,
+                                   std::map<std::string, std::string> class_map, double iou, double confidence,
+                                   double agreement_f1_threshold, int64_t review_queue_size) {
+          const EvaluateOptions o = make_options(std::move(class_map), iou, confidence, agreement_f1_threshold,
+                                                 review_queue_size);
           py::gil_scoped_release release;
           return evaluate(predictions, ground_truth, o);
         },
         py::arg("predictions"), py::arg("ground_truth"), py::arg("class_map") = std::map<std::string, std::string>{},
         py::arg("iou") = 0.5, py::arg("confidence") = 0.5, py::arg("agreement_f1_threshold") = 0.8,
-        py::arg("review_queue_size") = 20,
-        R"doc(Evaluates AI labels (``predictions``) against human labels (``ground_truth``), two DetectionDatasets.
+        py::arg("review_queue_size") = 20, evaluate_doc);
+  m.def("evaluate", [make_options](const std::filesystem::path& predictions, const std::filesystem::path& ground_truth,
+                                   std::map<std::string, std::string> class_map, double iou, double confidence,
+                                   double agreement_f1_threshold, int64_t review_queue_size) {
+          const EvaluateOptions o = make_options(std::move(class_map), iou, confidence, agreement_f1_threshold,
+                                                 review_queue_size);
+          py::gil_scoped_release release;
+          return evaluate(read_dataset(predictions), read_dataset(ground_truth), o);
+        },
+        py::arg("predictions"), py::arg("ground_truth"), py::arg("class_map") = std::map<std::string, std::string>{},
+        py::arg("iou") = 0.5, py::arg("confidence") = 0.5, py::arg("agreement_f1_threshold") = 0.8,
+        py::arg("review_queue_size") = 20, evaluate_doc);
+  m.def("evaluate_coco", [make_options](const std::filesystem::path& ground_truth_json,
+                                        const std::filesystem::path& results_json,
+                                        std::map<std::string, std::string> class_map, double iou, double confidence,
+                                        double agreement_f1_threshold, int64_t review_queue_size,
+                                        const std::filesystem::path& images_dir) {
+          const EvaluateOptions o = make_options(std::move(class_map), iou, confidence, agreement_f1_threshold,
+                                                 review_queue_size);
+          py::gil_scoped_release release;
+          return evaluate_coco(ground_truth_json, results_json, o, images_dir);
+        },
+        py::arg("ground_truth_json"), py::arg("results_json"),
+        py::arg("class_map") = std::map<std::string, std::string>{}, py::arg("iou") = 0.5, py::arg("confidence") = 0.5,
+        py::arg("agreement_f1_threshold") = 0.8, py::arg("review_queue_size") = 20,
+        py::arg("images_dir") = std::filesystem::path(),
+        R"doc(COCO interchange: a ground-truth json and a results list [{image_id, category_id, bbox, score}].
 
-Images are paired by relative path without extension (then by unique file stem); images on one side
-only are counted and not evaluated. ``class_map`` maps prediction class names to truth class names.
-Returns an :class:`EvaluationReport`.)doc");
+Returns an :class:`EvaluationReport` whose ``coco_stats`` are the twelve pycocotools numbers
+(AP, AP50, AP75, APs/m/l, AR1/10/100, ARs/m/l).)doc");
 
   m.def("report_html", [](const EvaluationReport& report, const DetectionDataset& predictions,
                           const DetectionDataset& ground_truth, const std::filesystem::path& path, int64_t max_images,

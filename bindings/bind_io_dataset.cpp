@@ -49,7 +49,8 @@ Iterating yields (path, Detections) pairs in relative-path order; ``images`` giv
                       self = DetectionDataset(self.classes(), std::move(images));
                     }, "list[DatasetImage] (a copy; assign to replace)")
       .def_property_readonly("coco_category_ids", &DetectionDataset::coco_category_ids)
-      .def_property_readonly("has_scores", &DetectionDataset::has_scores)
+      .def_property("has_scores", &DetectionDataset::has_scores, &DetectionDataset::set_has_scores,
+                    "True when confidences are model scores (as_coco writes them as \"score\").")
       .def("__len__", &DetectionDataset::size)
       .def("__getitem__", [](const DetectionDataset& self, py::ssize_t i) {
         const auto n = static_cast<py::ssize_t>(self.size());
@@ -67,6 +68,10 @@ Iterating yields (path, Detections) pairs in relative-path order; ``images`` giv
                   py::call_guard<py::gil_scoped_release>(), "Reads data.yaml (or a folder holding one).")
       .def_static("from_coco", &DetectionDataset::from_coco, py::arg("images_dir"), py::arg("json_path"),
                   py::call_guard<py::gil_scoped_release>())
+      .def_static("from_coco_results", &DetectionDataset::from_coco_results, py::arg("images_dir"),
+                  py::arg("ground_truth_json"), py::arg("results_json"), py::call_guard<py::gil_scoped_release>(),
+                  "Predictions as a COCO results list [{image_id, category_id, bbox, score}], read against the "
+                  "ground-truth json that defines the images and categories.")
       .def_static("from_pascal_voc", &DetectionDataset::from_pascal_voc, py::arg("images_dir"),
                   py::arg("annotations_dir"), py::arg("classes") = std::vector<std::string>{},
                   py::call_guard<py::gil_scoped_release>())

@@ -6,6 +6,7 @@
 
 #include "autodistill/core/progress.h"
 #include "autodistill/label/label.h"
+#include "autodistill/label/read_dataset.h"
 #include "bindings.h"
 #include "gil.h"
 
@@ -175,6 +176,12 @@ The result has a `summary` dict (labelled, skipped, errors, boxes_per_class, ima
         "Combines label(shard=(i, n)) outputs into one dataset identical to a single run.");
   m.def("load_label_output", &load_label_output, py::arg("output_folder"), py::call_guard<py::gil_scoped_release>(),
         "The DetectionDataset of a label() output folder.");
+  m.def("read_dataset", &read_dataset, py::arg("path"), py::arg("format") = "",
+        py::call_guard<py::gil_scoped_release>(),
+        "Reads a dataset in any supported layout (yolo data.yaml or folder, coco json or folder, voc folder, "
+        "a label() output folder); format '' detects it.");
+  m.def("detect_dataset_format", &detect_dataset_format, py::arg("path"),
+        "'yolo', 'coco' or 'voc' for what is at `path`.");
 }
 
 }  // namespace autodistill::python

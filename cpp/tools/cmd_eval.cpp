@@ -8,7 +8,7 @@
 #include "autodistill/eval/evaluate.h"
 #include "cli.h"
 #include "commands.h"
-#include "dataset_arg.h"
+#include "autodistill/label/read_dataset.h"
 
 namespace autodistill::cli {
 namespace {
@@ -30,8 +30,8 @@ int run_eval(const EvalArgs& a) {
   }
   DetectionDataset pred, truth;
   try {
-    pred = read_dataset_arg(a.pred, a.pred_format);
-    truth = read_dataset_arg(a.truth, a.truth_format);
+    pred = read_dataset(a.pred, a.pred_format);
+    truth = read_dataset(a.truth, a.truth_format);
   } catch (const IOError& e) {
     // An unreadable dataset is bad input (exit 2), not a failure while working.
     std::fprintf(stderr, "error: %s\n", e.message().c_str());

@@ -12,7 +12,7 @@
 #include "autodistill/viz/plot.h"
 #include "cli.h"
 #include "commands.h"
-#include "dataset_arg.h"
+#include "autodistill/label/read_dataset.h"
 
 namespace autodistill::cli {
 namespace {
@@ -28,7 +28,7 @@ int run_grid(const GridArgs& a) {
   AD_CHECK(a.n >= 1, "--n must be >= 1, got {}", a.n);
   DetectionDataset ds;
   try {
-    ds = read_dataset_arg(a.dataset, a.format);
+    ds = read_dataset(a.dataset, a.format);
   } catch (const IOError& e) {
     std::fprintf(stderr, "error: %s\n", e.message().c_str());
     return kExitUsage;

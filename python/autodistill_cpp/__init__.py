@@ -124,7 +124,10 @@ from ._core import (  # noqa: E402  (dataset evaluation)
     OntologyComparison,
     compare,
     compare_ontologies,
+    detect_dataset_format,
     evaluate,
+    evaluate_coco,
+    read_dataset,
     report_html,
 )
 from ._core import grid, plot, side_by_side  # noqa: E402  (viz/)
@@ -144,7 +147,8 @@ __all__ += [
     "CocoStats", "ConfusionMatrix", "EvalInputReport", "MeanAveragePrecision", "MeanAveragePrecisionResult", "PrecisionRecall", "PrecisionRecallResult", "coco_evaluate", "coco_evaluate_detailed", "image_agreement",
     "CLIP", "OWLViT", "OWLv2",
 ]
-__all__ += ["EvaluationReport", "OntologyComparison", "compare", "compare_ontologies", "evaluate", "report_html"]
+__all__ += ["EvaluationReport", "OntologyComparison", "compare", "compare_ontologies", "detect_dataset_format", "evaluate",
+            "evaluate_coco", "read_dataset", "report_html"]
 __all__ += ["grid", "plot", "side_by_side"]
 
 # ---- C++ logging -> Python logging, Ctrl-C -> C++ loops -------------------------------------------

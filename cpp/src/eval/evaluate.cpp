@@ -12,6 +12,7 @@
 #include "autodistill/core/error.h"
 #include "autodistill/core/interrupt.h"
 #include "autodistill/core/logging.h"
+#include "autodistill/eval/coco_evaluate.h"
 #include "autodistill/eval/precision_recall.h"
 #include "autodistill/io/file_io.h"
 
@@ -288,6 +289,21 @@ EvaluationReport evaluate(const DetectionDataset& predictions, const DetectionDa
   });
   if (options.review_queue_size > 0 && static_cast<int64_t>(r.review_queue.size()) > options.review_queue_size)
     r.review_queue.resize(static_cast<size_t>(options.review_queue_size));
+  return r;
+}
+
+EvaluationReport evaluate_coco(const fs::path& ground_truth_json, const fs::path& results_json,
+                               const EvaluateOptions& options, const fs::path& images_dir) {
+  fs::path dir = images_dir;
+  if (dir.empty()) {
+    std::error_code ec;
+    const fs::path parent = ground_truth_json.parent_path().empty() ? fs::path(".") : ground_truth_json.parent_path();
+    dir = fs::is_directory(parent / "images", ec) ? parent / "images" : parent;
+  }
+  const DetectionDataset truth = DetectionDataset::from_coco(dir, ground_truth_json);
+  const DetectionDataset predictions = DetectionDataset::from_coco_results(dir, ground_truth_json, results_json);
+  EvaluationReport r = evaluate(predictions, truth, options);
+  r.coco_stats = coco_evaluate(ground_truth_json.string(), results_json.string());
   return r;
 }
 

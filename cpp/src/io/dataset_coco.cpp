@@ -1,9 +1,11 @@
 // COCO json: images, annotations (bbox xywh), categories.
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "autodistill/core/error.h"
+#include "autodistill/core/logging.h"
 #include "autodistill/io/dataset.h"
 #include "autodistill/io/file_io.h"
 #include "dataset_util.h"
@@ -65,16 +67,71 @@ json detail::coco_document(const DetectionDataset& ds, bool with_split_prefix) {
   return doc;
 }
 
+namespace {
+
+json parse_json_file(const fs::path& path) {
+  try {
+    return json::parse(read_text_file(path));
+  } catch (const json::parse_error& e) {
+    AD_THROW(IOError, "'{}': not valid JSON ({})", path.string(), e.what());
+  }
+}
+
+// `doc` is a COCO document; `where` names it in messages and `where_annotations` its annotations
+// (another file when they are a results list).
+DetectionDataset dataset_from_coco_document(const json& doc, const fs::path& images_dir, const std::string& where,
+                                            const std::string& where_annotations);
+
+}  // namespace
+
 DetectionDataset DetectionDataset::from_coco(const fs::path& images_dir, const fs::path& json_path) {
   std::error_code ec;
   AD_CHECK_IO(fs::is_directory(images_dir, ec), "COCO images folder '{}' does not exist", images_dir.string());
-  const std::string where = json_path.string();
-  json doc;
-  try {
-    doc = json::parse(read_text_file(json_path));
-  } catch (const json::parse_error& e) {
-    AD_THROW(IOError, "'{}': not valid JSON ({})", where, e.what());
+  const json doc = parse_json_file(json_path);
+  return dataset_from_coco_document(doc, images_dir, json_path.string(), json_path.string());
+}
+
+DetectionDataset DetectionDataset::from_coco_results(const fs::path& images_dir, const fs::path& ground_truth_json,
+                                                     const fs::path& results_json) {
+  std::error_code ec;
+  AD_CHECK_IO(fs::is_directory(images_dir, ec), "COCO images folder '{}' does not exist", images_dir.string());
+  json doc = parse_json_file(ground_truth_json);
+  json results = parse_json_file(results_json);
+  AD_CHECK_IO(results.is_array(), "'{}': a COCO results file is a list of {{image_id, category_id, bbox, score}}",
+              results_json.string());
+  std::set<int64_t> categories;
+  if (doc.is_object() && doc.contains("categories") && doc["categories"].is_array())
+    for (const json& c : doc["categories"])
+      if (c.is_object() && c.contains("id") && c["id"].is_number_integer()) categories.insert(c["id"].get<int64_t>());
+  json kept = json::array();
+  size_t unknown_category = 0;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const json& r = results[i];
+    AD_CHECK_IO(r.is_object() && r.contains("score"), "'{}' [{}]: a result needs a 'score'", results_json.string(), i);
+    // As pycocotools: a result of a category the ground truth does not list is not evaluated.
+    if (r.contains("category_id") && r["category_id"].is_number_integer() &&
+        !categories.count(r["category_id"].get<int64_t>())) {
+      ++unknown_category;
+      continue;
+    }
+    kept.push_back(r);
   }
+  if (unknown_category)
+    log_warning("'{}': {} results have a category_id that '{}' does not list; they are not evaluated",
+                results_json.string(), unknown_category, ground_truth_json.string());
+  results = std::move(kept);
+  // The ground truth's images and categories with the results as annotations: one parser for both.
+  AD_CHECK_IO(doc.is_object(), "'{}': expected a COCO object", ground_truth_json.string());
+  doc["annotations"] = std::move(results);
+  DetectionDataset ds = dataset_from_coco_document(doc, images_dir, ground_truth_json.string(), results_json.string());
+  ds.set_has_scores(true);
+  return ds;
+}
+
+namespace {
+
+DetectionDataset dataset_from_coco_document(const json& doc, const fs::path& images_dir, const std::string& where,
+                                            const std::string& where_annotations) {
   AD_CHECK_IO(doc.is_object() && doc.contains("images") && doc.contains("categories"),
               "'{}': expected an object with 'images', 'annotations' and 'categories'", where);
   std::vector<std::string> classes;
@@ -112,7 +169,7 @@ DetectionDataset DetectionDataset::from_coco(const fs::path& images_dir, const f
   const json& anns = doc.contains("annotations") ? doc["annotations"] : empty;
   for (size_t i = 0; i < anns.size(); ++i) {
     const json& a = anns[i];
-    const std::string w = fmt::format("'{}' annotations[{}]", where, i);
+    const std::string w = fmt::format("'{}' annotations[{}]", where_annotations, i);
     const auto img = index_of_image.find(get_field<int64_t>(a, "image_id", w));
     AD_CHECK_IO(img != index_of_image.end(), "{}: image_id {} is not in images", w, a["image_id"].dump());
     const auto cat = class_of_category.find(get_field<int64_t>(a, "category_id", w));
@@ -146,6 +203,8 @@ DetectionDataset DetectionDataset::from_coco(const fs::path& images_dir, const f
   ds.sort();
   return ds;
 }
+
+}  // namespace
 
 void DetectionDataset::as_coco(const fs::path& json_path, const fs::path& images_dir, ImageTransfer transfer) const {
   validate();

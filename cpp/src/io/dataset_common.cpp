@@ -44,6 +44,9 @@ int shard_for_path(const std::string& relative_path, int count) {
 DetectionDataset::DetectionDataset(std::vector<std::string> classes, std::vector<DatasetImage> images)
     : classes_(std::move(classes)), images_(std::move(images)) {
   validate();
+  // Confidences other than 1 can only be model scores; keep them when the dataset is written as COCO.
+  for (const DatasetImage& im : images_)
+    if ((im.detections.confidence().array() != 1.0f).any()) has_scores_ = true;
 }
 
 void DetectionDataset::validate() const {

@@ -119,6 +119,17 @@ struct EvaluationReport {
 EvaluationReport evaluate(const DetectionDataset& predictions, const DetectionDataset& ground_truth,
                           const EvaluateOptions& options = {});
 
+/// COCO interchange, as pycocotools takes it: a ground-truth json and a results list
+/// `[{image_id, category_id, bbox, score}]`. The predictions are read with
+/// DetectionDataset::from_coco_results and evaluated like evaluate(); `report.coco_stats` are then
+/// replaced by coco_evaluate(ground_truth_json, results_json), the twelve standard numbers computed
+/// exactly as pycocotools (size ranges from the annotations' "area", COCO's segment area, where the
+/// dataset evaluation can only use box areas). `images_dir` (where the file_names are; default the
+/// json's folder, or its images/ subfolder when present) is needed only to draw an HTML report.
+EvaluationReport evaluate_coco(const std::filesystem::path& ground_truth_json,
+                               const std::filesystem::path& results_json, const EvaluateOptions& options = {},
+                               const std::filesystem::path& images_dir = {});
+
 /// `predictions` with class ids moved to the report's evaluation class space (rows of unknown
 /// classes get -1): what evaluate() compared against the truth. Used to draw the AI side of a report.
 Detections to_eval_classes(const EvaluationReport& report, const Detections& predictions);

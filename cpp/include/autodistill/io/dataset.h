@@ -74,6 +74,15 @@ class DetectionDataset {
   /// original ids); `iscrowd` becomes the int64 data column "iscrowd"; a "score" becomes the confidence.
   static DetectionDataset from_coco(const std::filesystem::path& images_dir, const std::filesystem::path& json_path);
 
+  /// Predictions in COCO's interchange format: a results list `[{image_id, category_id, bbox, score}]`
+  /// read against the ground-truth json that defines its images and categories (what pycocotools'
+  /// loadRes does). Every image of the ground truth is in the dataset (with no rows when it has no
+  /// result); classes and ids are those from_coco(images_dir, ground_truth_json) gives. IOError naming
+  /// the file and index for a result without a score, an unknown image_id or category_id.
+  static DetectionDataset from_coco_results(const std::filesystem::path& images_dir,
+                                            const std::filesystem::path& ground_truth_json,
+                                            const std::filesystem::path& results_json);
+
   /// Reads Pascal VOC xml files (recursively) from `annotations_dir`; images are `images_dir`/<filename>.
   /// Classes are `classes` when given (an unknown name is an error), else names in order of first
   /// appearance over the files sorted by name. `difficult` becomes the int64 data column "difficult".
@@ -112,7 +121,8 @@ class DetectionDataset {
   /// Original COCO category id per class id (empty unless read from COCO).
   const std::vector<int64_t>& coco_category_ids() const noexcept { return coco_category_ids_; }
   void set_coco_category_ids(std::vector<int64_t> ids);
-  /// True when confidences are model scores (written to COCO as "score").
+  /// True when confidences are model scores (written to COCO as "score"). The constructor sets it when
+  /// any confidence differs from 1 (human labels read from files have confidence 1).
   bool has_scores() const noexcept { return has_scores_; }
   void set_has_scores(bool v) noexcept { has_scores_ = v; }
 

@@ -1,19 +1,12 @@
-#pragma once
-// Reading a dataset named on the command line in any supported layout (eval, grid).
-#include <filesystem>
-#include <string>
+#include "autodistill/label/read_dataset.h"
 
 #include "autodistill/core/error.h"
-#include "autodistill/io/dataset.h"
 #include "autodistill/label/label.h"
 
-namespace autodistill::cli {
+namespace autodistill {
+namespace fs = std::filesystem;
 
-/// The layout of `in`: "yolo" (a data.yaml or a folder with one), "coco" (a .json, or a folder with
-/// annotations.coco.json / _annotations.coco.json), "voc" (a folder with Annotations/). InvalidArgument
-/// naming the path otherwise.
-inline std::string detect_dataset_format(const std::filesystem::path& in) {
-  namespace fs = std::filesystem;
+std::string detect_dataset_format(const fs::path& in) {
   std::error_code ec;
   AD_CHECK(fs::exists(in, ec), "dataset '{}' does not exist", in.string());
   if (in.extension() == ".yaml" || in.extension() == ".yml" || fs::exists(in / "data.yaml", ec)) return "yolo";
@@ -25,11 +18,7 @@ inline std::string detect_dataset_format(const std::filesystem::path& in) {
            in.string());
 }
 
-/// Reads `in` in `format` ("" = detect; a label() output folder is read from its journal, which keeps
-/// the model's confidences that YOLO rows cannot hold): yolo = data.yaml or its folder; coco = a json (images next to
-/// it, or in images/ beside it when that folder exists); voc = a folder with Annotations/ and JPEGImages/.
-inline DetectionDataset read_dataset_arg(const std::filesystem::path& in, std::string format) {
-  namespace fs = std::filesystem;
+DetectionDataset read_dataset(const fs::path& in, std::string format) {
   std::error_code ec;
   if (format.empty() && fs::exists(in / ".autodistill" / "manifest.json", ec)) return load_label_output(in);
   if (format.empty()) format = detect_dataset_format(in);
@@ -41,9 +30,8 @@ inline DetectionDataset read_dataset_arg(const std::filesystem::path& in, std::s
       json = in / "annotations.coco.json";
       if (!fs::exists(json, ec)) json = in / "_annotations.coco.json";
     }
-    const fs::path images = fs::is_directory(json.parent_path() / "images", ec) ? json.parent_path() / "images"
-                                                                                  : json.parent_path();
-    return DetectionDataset::from_coco(images, json);
+    const fs::path parent = json.parent_path().empty() ? fs::path(".") : json.parent_path();
+    return DetectionDataset::from_coco(fs::is_directory(parent / "images", ec) ? parent / "images" : parent, json);
   }
   if (format == "voc") {
     const fs::path ann = fs::is_directory(in / "Annotations", ec) ? in / "Annotations" : in;
@@ -52,4 +40,4 @@ inline DetectionDataset read_dataset_arg(const std::filesystem::path& in, std::s
   AD_THROW(InvalidArgument, "format must be yolo, coco or voc, got '{}'", format);
 }
 
-}  // namespace autodistill::cli
+}  // namespace autodistill
