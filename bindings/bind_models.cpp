@@ -6,6 +6,7 @@
 
 #include "autodistill/core/image.h"
 #include "autodistill/models/base_model.h"
+#include "autodistill/models/classification_model.h"
 #include "autodistill/models/registry.h"
 #include "bindings.h"
 #include "gil.h"
@@ -60,6 +61,24 @@ class PyBaseModel : public BaseModel {
   }
 };
 
+class PyClassificationBaseModel : public ClassificationBaseModel {
+ public:
+  using ClassificationBaseModel::ClassificationBaseModel;
+
+  std::string name() const override { PYBIND11_OVERRIDE_PURE(std::string, ClassificationBaseModel, name, ); }
+
+  Classifications classify(const cv::Mat& image) override {
+    py::gil_scoped_acquire gil;
+    py::function override = py::get_override(static_cast<const ClassificationBaseModel*>(this), "classify");
+    if (!override) py::pybind11_fail("Tried to call pure virtual function \"ClassificationBaseModel.classify\"");
+    py::object result = override(mat_to_numpy_call_view(image));
+    if (!py::isinstance<Classifications>(result))
+      throw py::type_error("ClassificationBaseModel.classify must return Classifications, got " +
+                           std::string(py::str(py::type::of(result).attr("__name__"))));
+    return result.cast<Classifications>();
+  }
+};
+
 /// An image argument of predict(): a numpy image, or a path (str / os.PathLike) loaded with load_image.
 ImageView image_arg(py::handle image) {
   if (py::isinstance<py::str>(image) || py::hasattr(image, "__fspath__")) {
@@ -77,6 +96,15 @@ std::shared_ptr<BaseModel> hold_python_model(py::object obj) {
     throw py::type_error("expected a BaseModel, got " + std::string(py::str(py::type::of(obj).attr("__name__"))));
   BaseModel* raw = obj.cast<BaseModel*>();
   return std::shared_ptr<BaseModel>(share_py_object(std::move(obj)), raw);
+}
+
+/// As hold_python_model, for classifiers.
+std::shared_ptr<ClassificationBaseModel> hold_python_classifier(py::object obj) {
+  if (!py::isinstance<ClassificationBaseModel>(obj))
+    throw py::type_error("expected a ClassificationBaseModel, got " +
+                         std::string(py::str(py::type::of(obj).attr("__name__"))));
+  auto* raw = obj.cast<ClassificationBaseModel*>();
+  return std::shared_ptr<ClassificationBaseModel>(share_py_object(std::move(obj)), raw);
 }
 
 }  // namespace
@@ -145,6 +173,76 @@ or paths (str / os.PathLike) and release the GIL while they run.)doc")
       },
       py::arg("model"), py::arg("images"),
       "Calls model->predict_batch from C++ with the GIL released, as the labelling pipeline does.");
+
+  // ---- classification
+  py::class_<Classifications>(m, "Classifications", R"doc(Confidences of one image over classes, sorted from the
+most to the least likely (ties by class id). ``Classifications(class_id, confidence)``.)doc")
+      .def(py::init([](std::vector<int64_t> class_id, std::vector<float> confidence) {
+             return Classifications(Eigen::Map<ClassIdArray>(class_id.data(), Eigen::Index(class_id.size())),
+                                    Eigen::Map<ScoreArray>(confidence.data(), Eigen::Index(confidence.size())));
+           }),
+           py::arg("class_id"), py::arg("confidence"))
+      .def_static("from_scores", &Classifications::from_scores, py::arg("scores"),
+                  "One confidence per class: scores[k] belongs to class k.")
+      .def_property_readonly("class_id", [](const Classifications& c) {
+        return std::vector<int64_t>(c.class_id().data(), c.class_id().data() + c.size());
+      })
+      .def_property_readonly("confidence", [](const Classifications& c) {
+        return std::vector<float>(c.confidence().data(), c.confidence().data() + c.size());
+      })
+      .def("top", &Classifications::top, "(class_id, confidence) of the most likely class.")
+      .def("top_k", &Classifications::top_k, py::arg("k"))
+      .def("confidence_of", &Classifications::confidence_of, py::arg("class_id"))
+      .def("__len__", &Classifications::size)
+      .def("__repr__", [](const Classifications& c) {
+        return c.empty() ? std::string("Classifications([])")
+                         : "Classifications(top=" + std::to_string(c.top().first) + ", confidence=" +
+                               std::to_string(c.top().second) + ", n=" + std::to_string(c.size()) + ")";
+      });
+
+  py::class_<ClassificationBaseModel, PyClassificationBaseModel, std::shared_ptr<ClassificationBaseModel>>(
+      m, "ClassificationBaseModel", R"doc(A model that scores a whole image against the ontology's classes.
+
+Subclass it in Python: call ClassificationBaseModel.__init__(self, ontology) and implement name() and
+classify(image) -> Classifications. CLIP is one (and also a BaseModel).)doc")
+      .def(py::init<CaptionOntology>(), py::arg("ontology"))
+      .def("name", &ClassificationBaseModel::name)
+      .def_property_readonly("ontology", &ClassificationBaseModel::ontology, py::return_value_policy::copy)
+      .def(
+          "classify",
+          [](ClassificationBaseModel& self, py::handle image) {
+            ImageView v = image_arg(image);
+            py::gil_scoped_release release;
+            return self.classify(v.mat);
+          },
+          py::arg("image"), "Classifications of one image: an (H, W, 3) uint8 BGR array or a path.")
+      .def(
+          "classify_batch",
+          [](ClassificationBaseModel& self, py::iterable images) {
+            std::vector<ImageView> views;
+            for (py::handle image : images) views.push_back(image_arg(image));
+            std::vector<cv::Mat> mats;
+            for (const auto& v : views) mats.push_back(v.mat);
+            py::gil_scoped_release release;
+            return self.classify_batch(mats);
+          },
+          py::arg("images"), "One Classifications per image, in order.");
+
+  py::class_<ComposedDetectionModel, BaseModel, std::shared_ptr<ComposedDetectionModel>>(
+      m, "ComposedDetectionModel", R"doc(Boxes from ``detector``, classes from ``classifier``.
+
+Every detected box is cropped (grown by ``crop_padding`` of its size per side) and classified; the box
+takes the classifier's most likely class and confidence (the detector's is kept in the data column
+"detector_confidence"); boxes under ``min_confidence`` are dropped. The ontology is the classifier's.)doc")
+      .def(py::init([](py::object detector, py::object classifier, float min_confidence, float crop_padding) {
+             ComposedDetectionModel::Options o;
+             o.min_confidence = min_confidence;
+             o.crop_padding = crop_padding;
+             return std::make_shared<ComposedDetectionModel>(hold_python_model(std::move(detector)),
+                                                             hold_python_classifier(std::move(classifier)), o);
+           }),
+           py::arg("detector"), py::arg("classifier"), py::arg("min_confidence") = 0.0f,
+           py::arg("crop_padding") = 0.0f);
 
   // ---- registry
   m.def("list_models", &list_models, "Names of the registered base models, sorted.");

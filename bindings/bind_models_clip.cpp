@@ -35,10 +35,11 @@ std::vector<cv::Mat> images_arg(const py::iterable& images, std::vector<py::obje
 }  // namespace
 
 void bind_models_clip(py::module_& m) {
-  auto cls = bind_registered_model<CLIP>(
+  auto cls = bind_registered_model<CLIP, ClassificationBaseModel>(
       m, "CLIP", "clip",
-      "CLIP zero-shot classifier (Hugging Face CLIPModel checkpoint folder): predict() returns one whole-image\n"
-      "detection with the best prompt's class and its softmax probability. embed_image / embed_text give\n"
+      "CLIP zero-shot classifier (Hugging Face CLIPModel checkpoint folder), a ClassificationBaseModel and a\n"
+      "BaseModel: classify() gives every class the probability of its prompts; predict() returns one\n"
+      "whole-image detection with the most likely class. embed_image / embed_text give\n"
       "L2-normalised embeddings; forward_raw runs the model on Hugging Face-named arrays.");
   def_from_pretrained<CLIP>(cls, "clip");
   cls.def(

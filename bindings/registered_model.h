@@ -19,11 +19,11 @@ namespace py = pybind11;
 /// Options from an optional dict plus keyword arguments; a CaptionOntology value becomes its JSON.
 ModelOptions options_from_py(py::handle options, const py::kwargs& kwargs);
 
-template <typename Model>
-py::class_<Model, BaseModel, std::shared_ptr<Model>> bind_registered_model(py::module_& m, const char* python_name,
-                                                                           std::string registry_name,
-                                                                           const char* doc) {
-  py::class_<Model, BaseModel, std::shared_ptr<Model>> cls(m, python_name, doc);
+/// `ExtraBases` are other bound bases of `Model` (CLIP is also a ClassificationBaseModel).
+template <typename Model, typename... ExtraBases>
+py::class_<Model, BaseModel, ExtraBases..., std::shared_ptr<Model>> bind_registered_model(
+    py::module_& m, const char* python_name, std::string registry_name, const char* doc) {
+  py::class_<Model, BaseModel, ExtraBases..., std::shared_ptr<Model>> cls(m, python_name, doc);
   cls.def(py::init([registry_name](py::handle ontology, const py::kwargs& kwargs) {
             py::dict with_ontology;
             with_ontology["ontology"] = ontology;

@@ -62,6 +62,9 @@ from ._core import (  # noqa: E402
     CLIPTokenizer,
     CascadeDetector,
     CaptionOntology,
+    ClassificationBaseModel,
+    Classifications,
+    ComposedDetectionModel,
     Detections,
     Error,
     HOGPeopleDetector,
@@ -135,7 +138,8 @@ from ._core import grid, plot, side_by_side  # noqa: E402  (viz/)
 __version__: str = _core.__version__
 
 __all__ = [
-    "BaseModel", "BertTokenizer", "CLIPTokenizer", "CaptionOntology", "CascadeDetector", "Detections", "Error", "HOGPeopleDetector", "LetterboxTransform", "available_cpus",
+    "BaseModel", "BertTokenizer", "CLIPTokenizer", "CaptionOntology", "CascadeDetector", "ClassificationBaseModel",
+    "Classifications", "ComposedDetectionModel", "Detections", "Error", "HOGPeopleDetector", "LetterboxTransform", "available_cpus",
     "batched_nms", "box_area", "box_clip", "box_iou", "box_scale", "build_info", "configure_threads",
     "create_base_model", "cuda_available", "cuda_device_count", "cxcywh_to_xyxy", "decode_image",
     "letterbox", "list_models", "load_image", "load_safetensors", "load_safetensors_metadata", "log_level", "model_info", "nms", "parse_device",

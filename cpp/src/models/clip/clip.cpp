@@ -67,7 +67,7 @@ void CLIP::Options::validate() const {
 }
 
 CLIP::CLIP(CaptionOntology ontology, Options options)
-    : BaseModel(std::move(ontology)), options_(std::move(options)), impl_(std::make_unique<Impl>()) {
+    : BaseModel(ontology), ClassificationBaseModel(std::move(ontology)), options_(std::move(options)), impl_(std::make_unique<Impl>()) {
   options_.validate();
   ensure_threads_configured();
   Impl& m = *impl_;
@@ -88,33 +88,50 @@ CLIP::~CLIP() = default;
 Detections CLIP::predict(const cv::Mat& image) { return predict_batch({image}).front(); }
 
 std::vector<Detections> CLIP::predict_batch(const std::vector<cv::Mat>& images) {
+  const std::vector<Classifications> classes = classify_batch(images);
+  std::vector<Detections> out;
+  out.reserve(images.size());
+  for (size_t i = 0; i < images.size(); ++i) {
+    const auto [best, p] = classes[i].top();
+    if (p < options_.confidence) {
+      out.push_back(Detections::empty());
+      continue;
+    }
+    BoxArray box(1, 4);
+    box << 0.f, 0.f, float(images[i].cols), float(images[i].rows);
+    ScoreArray score(1);
+    score << p;
+    ClassIdArray cls(1);
+    cls << best;
+    out.emplace_back(std::move(box), std::move(score), std::move(cls));
+  }
+  return out;
+}
+
+Classifications CLIP::classify(const cv::Mat& image) { return classify_batch({image}).front(); }
+
+std::vector<Classifications> CLIP::classify_batch(const std::vector<cv::Mat>& images) {
   c10::InferenceMode guard;
   Impl& m = *impl_;
   if (!m.prompt_embeds.defined()) m.prompt_embeds = m.text_embeds(ontology().prompts());
   const float scale = std::exp(m.model->logit_scale.to(at::kFloat).item<float>());
-  std::vector<Detections> out;
+  const size_t num_classes = ontology().classes().size();
+  std::vector<Classifications> out;
   out.reserve(images.size());
   for (size_t start = 0; start < images.size(); start += size_t(options_.batch_size)) {
     throw_if_interrupted();
     const size_t end = std::min(images.size(), start + size_t(options_.batch_size));
     const std::vector<cv::Mat> chunk(images.begin() + long(start), images.begin() + long(end));
     const at::Tensor emb = m.image_embeds(m.pixel_values(chunk));
-    const at::Tensor probs = at::softmax((emb.matmul(m.prompt_embeds.t()) * scale).to(at::kFloat), -1).cpu();
+    // Softmax over the prompts, then each class gets the sum of its prompts' probabilities.
+    const at::Tensor probs =
+        at::softmax((emb.matmul(m.prompt_embeds.t()) * scale).to(at::kFloat), -1).cpu().contiguous();
+    const float* p = probs.data_ptr<float>();
+    const auto num_prompts = size_t(probs.size(1));
     for (size_t i = 0; i < chunk.size(); ++i) {
-      const at::Tensor row = probs[long(i)];
-      const int64_t best = row.argmax().item<int64_t>();
-      const float p = row[best].item<float>();
-      if (p < options_.confidence) {
-        out.push_back(Detections::empty());
-        continue;
-      }
-      BoxArray box(1, 4);
-      box << 0.f, 0.f, float(chunk[i].cols), float(chunk[i].rows);
-      ScoreArray score(1);
-      score << p;
-      ClassIdArray cls(1);
-      cls << ontology().prompt_class_id(size_t(best));
-      out.emplace_back(std::move(box), std::move(score), std::move(cls));
+      std::vector<float> scores(num_classes, 0.f);
+      for (size_t k = 0; k < num_prompts; ++k) scores[size_t(ontology().prompt_class_id(k))] += p[i * num_prompts + k];
+      out.push_back(Classifications::from_scores(scores));
     }
   }
   return out;

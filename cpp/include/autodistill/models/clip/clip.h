@@ -1,9 +1,11 @@
 #pragma once
 /// \file
 /// `CLIP`: OpenAI's CLIP (Hugging Face `CLIPModel` checkpoints such as openai/clip-vit-base-patch32)
-/// in LibTorch, as a zero-shot classifier. Until the library has a classification base model it is
-/// a `BaseModel` whose `predict` returns ONE whole-image detection: box (0, 0, W, H), the class of
-/// the best-matching prompt and that prompt's softmax probability over the ontology's prompts.
+/// in LibTorch, as a zero-shot classifier (`ClassificationBaseModel`): `classify` gives each class the
+/// softmax probability of its prompts over all the ontology's prompts (summed when a class has several
+/// prompts). It is also a `BaseModel`, so it labels folders like the detectors: `predict` returns ONE
+/// whole-image detection, box (0, 0, W, H), with the most likely class and its probability. As the
+/// classifier of a `ComposedDetectionModel` it names the boxes another model finds.
 /// `embed_image` / `embed_text` give L2-normalised embeddings for curation (dedup, search).
 ///
 /// Weights: a folder with config.json, model.safetensors, preprocessor_config.json (optional:
@@ -19,13 +21,14 @@
 #include <Eigen/Core>
 
 #include "autodistill/models/base_model.h"
+#include "autodistill/models/classification_model.h"
 
 namespace autodistill {
 
 /// Rows are L2-normalised embeddings, row-major float32.
 using EmbeddingMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-class CLIP : public BaseModel {
+class CLIP : public BaseModel, public ClassificationBaseModel {
  public:
   struct Options {
     /// Hugging Face checkpoint folder (required).
@@ -48,8 +51,12 @@ class CLIP : public BaseModel {
   ~CLIP() override;
 
   std::string name() const override { return "clip"; }
+  /// Both bases hold the same ontology.
+  const CaptionOntology& ontology() const noexcept { return BaseModel::ontology(); }
   Detections predict(const cv::Mat& image) override;
   std::vector<Detections> predict_batch(const std::vector<cv::Mat>& images) override;
+  Classifications classify(const cv::Mat& image) override;
+  std::vector<Classifications> classify_batch(const std::vector<cv::Mat>& images) override;
 
   /// (N, projection_dim) normalised image embeddings of 8-bit BGR (gray / BGRA accepted) images.
   EmbeddingMatrix embed_image(const std::vector<cv::Mat>& images);
