@@ -6,6 +6,7 @@
 #include <pybind11/functional.h>
 #include <pybind11/stl.h>
 
+#include "autodistill/core/blas.h"
 #include "autodistill/core/build_info.h"
 #include "autodistill/core/device.h"
 #include "autodistill/core/error.h"
@@ -87,6 +88,8 @@ bool python_interrupt_pending() {
 }  // namespace
 
 void bind_core(py::module_& m) {
+  // OpenBLAS may have chosen generic kernels at load time (core/blas.h): fix that before any work.
+  configure_blas();
   // ---- device
   m.def(
       "parse_device", [](const std::string& spec) { return parse_device(spec).str(); }, py::arg("device"),

@@ -10,6 +10,8 @@
 #include <ATen/Parallel.h>
 #include <opencv2/core/utility.hpp>
 
+#include "autodistill/core/blas.h"
+
 namespace autodistill {
 namespace {
 int env_threads(const char* name) {
@@ -37,6 +39,7 @@ int configure_threads(int num_threads) {
   if (n <= 0) n = env_threads("AUTODISTILL_NUM_THREADS");
   if (n <= 0) n = env_threads("OMP_NUM_THREADS");
   if (n <= 0) n = available_cpus();
+  configure_blas();
   at::set_num_threads(n);
   cv::setNumThreads(n);
   return n;

@@ -9,7 +9,8 @@ namespace autodistill {
 /// CPUs this process may run on (sched affinity, so containers and `taskset` are respected).
 int available_cpus();
 
-/// Sets LibTorch's intra-op threads and OpenCV's threads. `num_threads <= 0` means: the
+/// Sets LibTorch's intra-op threads and OpenCV's threads (and lets configure_blas() fix OpenBLAS's
+/// kernel choice, core/blas.h). `num_threads <= 0` means: the
 /// AUTODISTILL_NUM_THREADS or OMP_NUM_THREADS environment variable if set, else available_cpus().
 /// Returns the number used.
 int configure_threads(int num_threads = 0);
