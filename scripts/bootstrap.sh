@@ -13,6 +13,7 @@ APT_PACKAGES=(
   pybind11-dev python3-pybind11 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
   python3-numpy python3-pytest python3-torch python3-torchvision python3-opencv python3-matplotlib
   python3-distributed python3-nbclient python3-nbformat python3-ipykernel python3-skimage
+  chromium
 )
 
 missing=()
