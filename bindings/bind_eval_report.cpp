@@ -212,6 +212,21 @@ Returns an :class:`EvaluationReport` whose ``coco_stats`` are the twelve pycocot
 ``progress(done, total)`` is called now and then. Returns an :class:`OntologyComparison`; its
 ``to_table()`` shows per-class AP50 / recall side by side.)doc");
 
+  m.def("evaluate_model", [make_options](std::shared_ptr<BaseModel> model, const DetectionDataset& ground_truth,
+                                         std::map<std::string, std::string> class_map, double iou, double confidence,
+                                         double agreement_f1_threshold, int64_t review_queue_size,
+                                         const std::string& split) {
+          const EvaluateOptions o = make_options(std::move(class_map), iou, confidence, agreement_f1_threshold,
+                                                 review_queue_size);
+          py::gil_scoped_release release;
+          return evaluate_model(*model, ground_truth, o, split);
+        },
+        py::arg("model"), py::arg("ground_truth"), py::arg("class_map") = std::map<std::string, std::string>{},
+        py::arg("iou") = 0.5, py::arg("confidence") = 0.5, py::arg("agreement_f1_threshold") = 0.8,
+        py::arg("review_queue_size") = 20, py::arg("split") = "",
+        R"doc(Predicts the images of ``ground_truth`` (those of ``split``; "" = all) with ``model`` and
+evaluates the predictions against it: a model against human labels, or against another model's labels.)doc");
+
   m.def("compare", [](std::vector<std::shared_ptr<BaseModel>> models, const std::vector<py::object>& arrays,
                       int cell_size, float min_confidence, std::vector<std::string> row_titles) {
           std::vector<cv::Mat> images;

@@ -130,6 +130,7 @@ from ._core import (  # noqa: E402  (dataset evaluation)
     detect_dataset_format,
     evaluate,
     evaluate_coco,
+    evaluate_model,
     read_dataset,
     report_html,
 )
@@ -152,7 +153,7 @@ __all__ += [
     "CLIP", "OWLViT", "OWLv2",
 ]
 __all__ += ["EvaluationReport", "OntologyComparison", "compare", "compare_ontologies", "detect_dataset_format", "evaluate",
-            "evaluate_coco", "read_dataset", "report_html"]
+            "evaluate_coco", "evaluate_model", "read_dataset", "report_html"]
 __all__ += ["grid", "plot", "side_by_side"]
 
 # ---- C++ logging -> Python logging, Ctrl-C -> C++ loops -------------------------------------------

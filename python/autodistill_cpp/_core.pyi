@@ -413,6 +413,9 @@ def compare_ontologies(model_factory: Callable[[CaptionOntology], BaseModel],
                        ontologies: Dict[str, Union[CaptionOntology, Dict[str, str]]], ground_truth: DetectionDataset,
                        class_map: Dict[str, str] = ..., iou: float = 0.5, confidence: float = 0.5,
                        progress: Optional[Callable[[int, int], None]] = None) -> OntologyComparison: ...
+def evaluate_model(model: BaseModel, ground_truth: DetectionDataset, class_map: Dict[str, str] = ...,
+                   iou: float = 0.5, confidence: float = 0.5, agreement_f1_threshold: float = 0.8,
+                   review_queue_size: int = 20, split: str = "") -> EvaluationReport: ...
 def compare(models: Sequence[BaseModel], images: Sequence[npt.NDArray[Any]], cell_size: int = 320,
             min_confidence: float = 0.5, row_titles: Sequence[str] = ...) -> npt.NDArray[np.uint8]: ...
 # ---- viz -----------------------------------------------------------------------------------------

@@ -321,3 +321,10 @@ def test_dataset_route_agrees_with_pycocotools_numbers_on_coco128(tmp_path):
     for key in ("AP", "AP50", "AP75", "AR1", "AR10", "AR100"):
         assert d.coco_stats[key] == pytest.approx(r.coco_stats[key], abs=1e-12), key
     assert 0.2 < r.coco_stats["AP"] < 0.95
+
+
+def test_evaluate_model_with_a_python_model(colour_truth):
+    model = PromptColors(ad.CaptionOntology({"red thing": "red", "green thing": "green"}))
+    r = ad.evaluate_model(model, colour_truth)
+    assert len(r.images) == 2 and r.missed_classes == ["green"]
+    assert r.coco_stats["AP50"] == pytest.approx(0.5)

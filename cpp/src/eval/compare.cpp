@@ -60,6 +60,67 @@ cv::Mat compare(const std::vector<std::shared_ptr<BaseModel>>& models, const std
   return grid(cells, static_cast<int>(images.size()), options.cell_size, g);
 }
 
+DetectionDataset predict_dataset(const BatchPredictor& predict_batch, std::vector<std::string> classes,
+                                 const DetectionDataset& images, const std::string& split, int64_t batch_size,
+                                 ProgressReporter* progress) {
+  AD_CHECK(batch_size >= 1, "predict_dataset: batch_size must be >= 1, got {}", batch_size);
+  std::vector<const DatasetImage*> todo;
+  for (const DatasetImage& im : images.images())
+    if (split.empty() || im.split == split) todo.push_back(&im);
+  if (progress) progress->start("predicting", static_cast<int64_t>(todo.size()));
+  std::vector<DatasetImage> out;
+  int64_t unreadable = 0;
+  for (size_t start = 0; start < todo.size(); start += static_cast<size_t>(batch_size)) {
+    throw_if_interrupted();
+    std::vector<cv::Mat> pixels;
+    std::vector<const DatasetImage*> batch;
+    const size_t end = std::min(todo.size(), start + static_cast<size_t>(batch_size));
+    for (size_t i = start; i < end; ++i) {
+      try {
+        pixels.push_back(load_image(todo[i]->path));
+        batch.push_back(todo[i]);
+      } catch (const Error& e) {
+        ++unreadable;
+        log_warning("predict_dataset: {} is left out: {}", todo[i]->path.string(), e.message());
+      }
+    }
+    if (pixels.empty()) continue;
+    std::vector<Detections> detections = predict_batch(pixels);
+    AD_CHECK(detections.size() == pixels.size(), "predict_dataset: the predictor returned {} results for {} images",
+             detections.size(), pixels.size());
+    for (size_t k = 0; k < batch.size(); ++k) {
+      DatasetImage im;
+      im.path = batch[k]->path;
+      im.relative_path = batch[k]->relative_path;
+      im.width = pixels[k].cols;
+      im.height = pixels[k].rows;
+      im.split = batch[k]->split;
+      im.detections = std::move(detections[k]);
+      out.push_back(std::move(im));
+    }
+    if (progress) progress->advance(static_cast<int64_t>(end - start));
+  }
+  if (progress) progress->finish(unreadable ? fmt::format("{} unreadable images", unreadable) : std::string());
+  DetectionDataset ds(std::move(classes), std::move(out));
+  ds.set_has_scores(true);
+  return ds;
+}
+
+EvaluationReport evaluate_model(BaseModel& model, const DetectionDataset& ground_truth, const EvaluateOptions& options,
+                                const std::string& split, ProgressReporter* progress) {
+  options.check();
+  DetectionDataset truth = ground_truth;
+  if (!split.empty()) {
+    auto& ims = truth.mutable_images();
+    ims.erase(std::remove_if(ims.begin(), ims.end(), [&](const DatasetImage& im) { return im.split != split; }),
+              ims.end());
+  }
+  const DetectionDataset predictions = predict_dataset(
+      [&model](const std::vector<cv::Mat>& images) { return model.predict_batch(images); },
+      model.ontology().classes(), truth, "", 8, progress);
+  return evaluate(predictions, truth, options);
+}
+
 OntologyComparison compare_ontologies(const ModelFactory& factory,
                                       const std::vector<std::pair<std::string, CaptionOntology>>& ontologies,
                                       const DetectionDataset& ground_truth, const EvaluateOptions& options,

@@ -127,3 +127,30 @@ TEST_CASE("compare draws one row per model and one column per image", "[eval][co
   CHECK_THROWS_AS(compare({}, images), InvalidArgument);
   CHECK_THROWS_AS(compare(models, {}), InvalidArgument);
 }
+
+TEST_CASE("evaluate_model predicts a dataset's images and evaluates them; predict_dataset keeps pairing",
+          "[eval][compare]") {
+  test::TempDir dir("evaluate_model");
+  DetectionDataset truth = make_truth(dir.path());
+  truth.mutable_images()[1].split = "valid";
+  PromptColorModel model(CaptionOntology({{"red thing", "red"}, {"green thing", "green"}, {"blue thing", "blue"}}));
+  const EvaluationReport all = evaluate_model(model, truth);
+  CHECK(all.images.size() == 2);
+  CHECK(all.coco_stats.ap50 == Approx(1.0));
+  const EvaluationReport valid = evaluate_model(model, truth, {}, "valid");
+  REQUIRE(valid.images.size() == 1);
+  CHECK(valid.images[0].relative_path == "img1.png");
+  CHECK(valid.truth_images_without_predictions.empty());
+
+  int calls = 0;
+  const BatchPredictor counting = [&](const std::vector<cv::Mat>& images) {
+    ++calls;
+    return std::vector<Detections>(images.size());
+  };
+  const DetectionDataset p = predict_dataset(counting, {"red"}, truth, "", 1);
+  CHECK(calls == 2);
+  CHECK(p.images().size() == 2);
+  CHECK(p.images()[0].width == 300);
+  const BatchPredictor wrong = [](const std::vector<cv::Mat>&) { return std::vector<Detections>(); };
+  CHECK_THROWS_WITH(predict_dataset(wrong, {"red"}, truth), Catch::Contains("returned 0 results for 2 images"));
+}

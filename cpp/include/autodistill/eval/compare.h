@@ -33,6 +33,23 @@ struct CompareOptions {
 cv::Mat compare(const std::vector<std::shared_ptr<BaseModel>>& models, const std::vector<cv::Mat>& images,
                 const CompareOptions& options = {});
 
+/// Detections for a batch of 8-bit BGR images, one per image in order (a model's predict_batch).
+using BatchPredictor = std::function<std::vector<Detections>(const std::vector<cv::Mat>&)>;
+
+/// Runs `predict_batch` over the images of `images` (those whose split is `split`; "" = all) in
+/// batches of `batch_size` and returns the predictions as a dataset with `classes`, paired with
+/// `images` by relative path. Unreadable images are logged and left out. `progress` may be null.
+/// InvalidArgument for batch_size < 1 or a predictor that returns the wrong number of results.
+DetectionDataset predict_dataset(const BatchPredictor& predict_batch, std::vector<std::string> classes,
+                                 const DetectionDataset& images, const std::string& split = "",
+                                 int64_t batch_size = 8, ProgressReporter* progress = nullptr);
+
+/// predict_dataset() with `model`, then evaluate() against `ground_truth` (its `split` images):
+/// how good a model is on human labels, or how close it is to another model's labels.
+EvaluationReport evaluate_model(BaseModel& model, const DetectionDataset& ground_truth,
+                                const EvaluateOptions& options = {}, const std::string& split = "",
+                                ProgressReporter* progress = nullptr);
+
 /// Makes a model for an ontology (e.g. `[](auto& o) { return std::make_shared<OwlVit>(o, ...); }`).
 using ModelFactory = std::function<std::shared_ptr<BaseModel>(const CaptionOntology&)>;
 
