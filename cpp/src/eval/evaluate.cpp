@@ -52,8 +52,6 @@ Detections clean_rows(const Detections& d, bool predictions) {
   return out;
 }
 
-double ratio(int64_t num, int64_t den) { return den == 0 ? kNaN : static_cast<double>(num) / static_cast<double>(den); }
-
 // A json number, or null for NaN / infinity (JSON has neither).
 nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
