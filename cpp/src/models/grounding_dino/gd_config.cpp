@@ -60,8 +60,9 @@ void Config::validate(const std::string& source) const {
            "{}: num_feature_levels {} < backbone outputs {}", source, num_feature_levels, b.out_indices.size());
   AD_CHECK(position_embedding_type == "sine" || position_embedding_type == "learned",
            "{}: position_embedding_type must be 'sine' or 'learned', got '{}'", source, position_embedding_type);
-  AD_CHECK(query_dim == 4 || query_dim == 2, "{}: query_dim must be 2 or 4, got {}", source, query_dim);
-  AD_CHECK(!two_stage || query_dim == 4, "{}: two_stage proposals are 4-d boxes, query_dim must be 4", source);
+  // Reference points are always 4-d boxes (two-stage proposals or the 4-column reference_points
+  // embedding), so upstream's reference_points_head only fits query_dim 4 (2 fails there too).
+  AD_CHECK(query_dim == 4, "{}: query_dim must be 4 (reference points are (cx, cy, w, h) boxes), got {}", source, query_dim);
   AD_CHECK(num_queries > 0 && max_text_len > 0, "{}: num_queries and max_text_len must be positive", source);
   clip_common::parse_activation(activation_function, source + " activation_function");
   clip_common::parse_activation(b.hidden_act, source + " backbone hidden_act");
