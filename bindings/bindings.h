@@ -32,6 +32,7 @@ void bind_eval(py::module_& m);             // MeanAveragePrecision, PrecisionRe
 void bind_label(py::module_& m);            // BaseModel.label, SliceOptions, merge_shards
 void bind_models_clip(py::module_& m);      // CLIP
 void bind_models_owl(py::module_& m);       // OWLViT, OWLv2
+void bind_models_grounding_dino(py::module_& m);  // GroundingDINO
 // cpp/tools/
 void bind_cli(py::module_& m);
 

@@ -64,6 +64,7 @@ from ._core import (  # noqa: E402
     CaptionOntology,
     Detections,
     Error,
+    GroundingDINO,
     HOGPeopleDetector,
     LetterboxTransform,
     OWLViT,
@@ -134,6 +135,7 @@ __all__ = [
 __all__ += [
     "CocoStats", "ConfusionMatrix", "EvalInputReport", "MeanAveragePrecision", "MeanAveragePrecisionResult", "PrecisionRecall", "PrecisionRecallResult", "coco_evaluate", "coco_evaluate_detailed", "image_agreement",
     "CLIP", "OWLViT", "OWLv2",
+    "GroundingDINO",
 ]
 
 # ---- C++ logging -> Python logging, Ctrl-C -> C++ loops -------------------------------------------
