@@ -108,6 +108,10 @@ at::Tensor ms_deform_attn(const at::Tensor& value, const std::vector<std::pair<i
   AD_CHECK(total == value.size(1), "ms_deform_attn: level shapes cover {} positions, value has {}", total, value.size(1));
   if (impl == MsdaImpl::kFused && value.device().is_cpu())
     return msda_fused(value, shapes, sampling_locations.to(value.scalar_type()), attention_weights.to(value.scalar_type()));
+  // LibTorch's CPU grid_sampler has no reduced-precision kernels: sample in float32 there.
+  if (value.device().is_cpu() && value.scalar_type() != at::kFloat && value.scalar_type() != at::kDouble)
+    return msda_grid_sample(value.to(at::kFloat), shapes, sampling_locations.to(at::kFloat), attention_weights.to(at::kFloat))
+        .to(value.scalar_type());
   return msda_grid_sample(value, shapes, sampling_locations, attention_weights);
 }
 
