@@ -125,6 +125,18 @@ int main(int argc, char** argv) {
   autodistill::ensure_threads_configured();
   std::printf("Grounding DINO (grounding-dino-tiny architecture, random weights), image %lldx%lld, %d threads\n", (long long)H,
               (long long)W, at::get_num_threads());
+  {
+    // Context for the figures: this machine's fp32 / bf16 GEMM throughput right now (the encoder is
+    // mostly 20k x 256 x {256, 1024, 2048} GEMMs; other processes on the machine show up here).
+    for (auto dtype : {at::kFloat, at::kBFloat16}) {
+      const at::Tensor a = at::randn({20000, 256}).to(dtype), b = at::randn({256, 2048}).to(dtype);
+      (void)at::mm(a, b);
+      const double t0 = now_s();
+      for (int i = 0; i < 3; ++i) (void)at::mm(a, b);
+      std::printf("GEMM 20000x256x2048 %s: %.1f GFLOP/s\n", dtype == at::kFloat ? "fp32" : "bf16",
+                  3 * 2.0 * 20000 * 256 * 2048 / (now_s() - t0) / 1e9);
+    }
+  }
   bench_msda(H, W);
   if (msda_only) return 0;
 
