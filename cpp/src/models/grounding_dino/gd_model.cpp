@@ -10,6 +10,25 @@
 #include "autodistill/core/error.h"
 
 namespace autodistill::grounding_dino {
+
+Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias) {
+  weight = register_parameter("weight", at::empty({out_features, in_features}), false);
+  if (with_bias) bias = register_parameter("bias", at::zeros({out_features}), false);
+}
+
+at::Tensor Linear::forward(const at::Tensor& x) const {
+  const int64_t in = x.size(-1), rows = in ? x.numel() / in : 0;
+  // Below ~128 rows the layout conversions cost more than the GEMM saves.
+  if (rows >= 128 && x.scalar_type() == at::kFloat && x.device().is_cpu() && at::hasMKLDNN()) {
+    std::vector<int64_t> sizes = x.sizes().vec();
+    sizes.back() = weight.size(0);
+    const at::Tensor y = at::mkldnn_linear(x.reshape({rows, in}).contiguous().to_mkldnn(), weight.contiguous().to_mkldnn(),
+                                           bias.defined() ? c10::optional<at::Tensor>(bias.contiguous().to_mkldnn()) : c10::nullopt);
+    return y.to_dense().view(sizes);
+  }
+  return at::linear(x, weight, bias);
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

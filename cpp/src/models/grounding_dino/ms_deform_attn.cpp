@@ -29,48 +29,48 @@ at::Tensor msda_grid_sample(const at::Tensor& value, const std::vector<std::pair
 template <typename T>
 void msda_fused_kernel(const T* value, const int64_t* shape_hw, const int64_t* starts, const T* loc, const T* attn, T* out,
                        int64_t B, int64_t S, int64_t Q, int64_t H, int64_t Dh, int64_t L, int64_t P) {
-  // Accumulates in float; the value layout (B, S, H, Dh) makes each corner a contiguous Dh vector.
-  at::parallel_for(0, B * Q, 1, [&](int64_t begin, int64_t end) {
+  // value is (B, H, S, Dh): one head's maps are contiguous, and work is ordered (b, h, q) so that
+  // consecutive queries (neighbouring pixels in the encoder) read the same, cache-resident head
+  // slice. Each corner is a contiguous Dh vector; accumulation in float.
+  at::parallel_for(0, B * H * Q, 64, [&](int64_t begin, int64_t end) {
     std::vector<float> acc(static_cast<size_t>(Dh), 0.f);
-    for (int64_t bq = begin; bq < end; ++bq) {
-      const int64_t b = bq / Q;
-      for (int64_t h = 0; h < H; ++h) {
-        std::fill(acc.begin(), acc.end(), 0.f);
-        const int64_t base = ((bq * H + h) * L) * P;
-        for (int64_t l = 0; l < L; ++l) {
-          const int64_t hl = shape_hw[2 * l], wl = shape_hw[2 * l + 1];
-          const T* vlevel = value + ((b * S + starts[l]) * H + h) * Dh;
-          const int64_t row_stride = wl * H * Dh;
-          for (int64_t p = 0; p < P; ++p) {
-            const int64_t i = base + l * P + p;
-            const float a = float(attn[i]);
-            // grid_sample, align_corners=False: pixel = loc * size - 0.5
-            const float x = float(loc[2 * i]) * float(wl) - 0.5f;
-            const float y = float(loc[2 * i + 1]) * float(hl) - 0.5f;
-            const float fx = std::floor(x), fy = std::floor(y);
-            const int64_t x0 = int64_t(fx), y0 = int64_t(fy);
-            const float dx = x - fx, dy = y - fy;
-            const float wts[4] = {(1 - dx) * (1 - dy) * a, dx * (1 - dy) * a, (1 - dx) * dy * a, dx * dy * a};
-            const int64_t xs[4] = {x0, x0 + 1, x0, x0 + 1}, ys[4] = {y0, y0, y0 + 1, y0 + 1};
-            for (int c = 0; c < 4; ++c) {
-              if (xs[c] < 0 || ys[c] < 0 || xs[c] >= wl || ys[c] >= hl) continue;
-              const T* v = vlevel + ys[c] * row_stride + xs[c] * H * Dh;
-              const float wc = wts[c];
-              for (int64_t d = 0; d < Dh; ++d) acc[size_t(d)] += wc * float(v[d]);
-            }
+    for (int64_t idx = begin; idx < end; ++idx) {
+      const int64_t q = idx % Q, bh = idx / Q, h = bh % H, b = bh / H;
+      std::fill(acc.begin(), acc.end(), 0.f);
+      const int64_t base = (((b * Q + q) * H + h) * L) * P;
+      const T* vhead = value + bh * S * Dh;
+      for (int64_t l = 0; l < L; ++l) {
+        const int64_t hl = shape_hw[2 * l], wl = shape_hw[2 * l + 1];
+        const T* vlevel = vhead + starts[l] * Dh;
+        for (int64_t p = 0; p < P; ++p) {
+          const int64_t i = base + l * P + p;
+          const float a = float(attn[i]);
+          // grid_sample, align_corners=False: pixel = loc * size - 0.5
+          const float x = float(loc[2 * i]) * float(wl) - 0.5f;
+          const float y = float(loc[2 * i + 1]) * float(hl) - 0.5f;
+          const float fx = std::floor(x), fy = std::floor(y);
+          const int64_t x0 = int64_t(fx), y0 = int64_t(fy);
+          const float dx = x - fx, dy = y - fy;
+          const float wts[4] = {(1 - dx) * (1 - dy) * a, dx * (1 - dy) * a, (1 - dx) * dy * a, dx * dy * a};
+          const int64_t xs[4] = {x0, x0 + 1, x0, x0 + 1}, ys[4] = {y0, y0, y0 + 1, y0 + 1};
+          for (int c = 0; c < 4; ++c) {
+            if (xs[c] < 0 || ys[c] < 0 || xs[c] >= wl || ys[c] >= hl) continue;
+            const T* v = vlevel + (ys[c] * wl + xs[c]) * Dh;
+            const float wc = wts[c];
+            for (int64_t d = 0; d < Dh; ++d) acc[size_t(d)] += wc * float(v[d]);
           }
         }
-        T* o = out + (bq * H + h) * Dh;
-        for (int64_t d = 0; d < Dh; ++d) o[d] = T(acc[size_t(d)]);
       }
+      T* o = out + ((b * Q + q) * H + h) * Dh;
+      for (int64_t d = 0; d < Dh; ++d) o[d] = T(acc[size_t(d)]);
     }
   });
 }
 
 at::Tensor msda_fused(const at::Tensor& value_in, const std::vector<std::pair<int64_t, int64_t>>& shapes,
                       const at::Tensor& loc_in, const at::Tensor& attn_in) {
-  const at::Tensor value = value_in.contiguous(), loc = loc_in.contiguous(), attn = attn_in.contiguous();
-  const int64_t B = value.size(0), S = value.size(1), H = value.size(2), Dh = value.size(3);
+  const at::Tensor value = value_in.permute({0, 2, 1, 3}).contiguous(), loc = loc_in.contiguous(), attn = attn_in.contiguous();
+  const int64_t B = value.size(0), H = value.size(1), S = value.size(2), Dh = value.size(3);
   const int64_t Q = loc.size(1), L = loc.size(3), P = loc.size(4);
   std::vector<int64_t> shape_hw, starts;
   int64_t start = 0;
