@@ -35,6 +35,7 @@ void bind_viz(py::module_& m);              // plot, grid, side_by_side
 void bind_label(py::module_& m);            // BaseModel.label, SliceOptions, merge_shards
 void bind_models_clip(py::module_& m);      // CLIP
 void bind_models_owl(py::module_& m);       // OWLViT, OWLv2
+void bind_models_grounding_dino(py::module_& m);  // GroundingDINO
 // cpp/tools/
 void bind_cli(py::module_& m);
 

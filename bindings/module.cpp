@@ -24,5 +24,6 @@ PYBIND11_MODULE(_core, m) {
   adp::bind_label(m);
   adp::bind_models_clip(m);
   adp::bind_models_owl(m);
+  adp::bind_models_grounding_dino(m);
   adp::bind_cli(m);
 }

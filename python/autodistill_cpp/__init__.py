@@ -67,6 +67,7 @@ from ._core import (  # noqa: E402
     ComposedDetectionModel,
     Detections,
     Error,
+    GroundingDINO,
     HOGPeopleDetector,
     LetterboxTransform,
     OWLViT,
@@ -151,6 +152,7 @@ __all__ = [
 __all__ += [
     "CocoStats", "ConfusionMatrix", "EvalInputReport", "MeanAveragePrecision", "MeanAveragePrecisionResult", "PrecisionRecall", "PrecisionRecallResult", "coco_evaluate", "coco_evaluate_detailed", "image_agreement",
     "CLIP", "OWLViT", "OWLv2",
+    "GroundingDINO",
 ]
 __all__ += ["EvaluationReport", "OntologyComparison", "compare", "compare_ontologies", "detect_dataset_format", "evaluate",
             "evaluate_coco", "evaluate_model", "read_dataset", "report_html"]
