@@ -47,7 +47,10 @@ struct StageTimes {
 class GroundingDinoModel : public torch::nn::Module {
  public:
   explicit GroundingDinoModel(const Config& config);
-  TensorMap forward(const TensorMap& inputs, bool debug = false, StageTimes* times = nullptr);
+  /// `vision_cache`: when given and empty, filled with the text-independent image features
+  /// (backbone, projections, masks, position embeddings); when given and filled, those are reused
+  /// and pixel_values is only checked, so several captions cost one backbone pass.
+  TensorMap forward(const TensorMap& inputs, bool debug = false, StageTimes* times = nullptr, TensorMap* vision_cache = nullptr);
 
   /// Text-only part (BERT + projection), for caching prompt features: returns
   /// text_features (B, L, d_model), text_self_attention_masks (B, L, L) bool, text_position_ids.
