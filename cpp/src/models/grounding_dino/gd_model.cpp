@@ -7,7 +7,10 @@
 #include <cmath>
 #include <limits>
 
+#include <c10/core/InferenceMode.h>
+
 #include "autodistill/core/error.h"
+#include "autodistill/core/logging.h"
 
 namespace autodistill::grounding_dino {
 
@@ -16,10 +19,43 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias) {
   if (with_bias) bias = register_parameter("bias", at::zeros({out_features}), false);
 }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Whether oneDNN's fp32 GEMM beats the BLAS LibTorch was built with, measured once on an
+// encoder-sized product (constant inputs: the global RNG is left alone). Debian's generic BLAS runs
+// ~3x slower than oneDNN; a tuned OpenBLAS/MKL wins and then keeps at::linear.
+bool onednn_fp32_faster() {
+  static const bool faster = [] {
+    if (!at::hasMKLDNN()) return false;
+    c10::InferenceMode guard;
+    const at::Tensor x = at::full({2048, 256}, 0.5f), w = at::full({1024, 256}, 0.25f);
+    auto best = [](const std::function<void()>& fn) {
+      fn();
+      double t = 1e30;
+      for (int i = 0; i < 3; ++i) {
+        const auto t0 = Clock::now();
+        fn();
+        t = std::min(t, seconds_since(t0));
+      }
+      return t;
+    };
+    const double blas = best([&] { (void)at::linear(x, w); });
+    const double dnn = best([&] { (void)at::mkldnn_linear(x.to_mkldnn(), w.to_mkldnn(), c10::nullopt).to_dense(); });
+    log_debug("grounding_dino: fp32 GEMM {:.2f} ms with the BLAS, {:.2f} ms with oneDNN", blas * 1e3, dnn * 1e3);
+    return dnn < 0.8 * blas;
+  }();
+  return faster;
+}
+
+}  // namespace
+
 at::Tensor Linear::forward(const at::Tensor& x) const {
   const int64_t in = x.size(-1), rows = in ? x.numel() / in : 0;
   // Below ~128 rows the layout conversions cost more than the GEMM saves.
-  if (rows >= 128 && x.scalar_type() == at::kFloat && x.device().is_cpu() && at::hasMKLDNN()) {
+  if (rows >= 128 && x.scalar_type() == at::kFloat && x.device().is_cpu() && onednn_fp32_faster()) {
     std::vector<int64_t> sizes = x.sizes().vec();
     sizes.back() = weight.size(0);
     const at::Tensor y = at::mkldnn_linear(x.reshape({rows, in}).contiguous().to_mkldnn(), weight.contiguous().to_mkldnn(),
@@ -30,9 +66,6 @@ at::Tensor Linear::forward(const at::Tensor& x) const {
 }
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 constexpr double kPi = 3.14159265358979323846;
 
