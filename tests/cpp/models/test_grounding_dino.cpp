@@ -191,6 +191,30 @@ TEST_CASE("grounding_dino: ontologies longer than max_text_len are split into ch
   }
 }
 
+TEST_CASE("grounding_dino: chunks reuse the image features and equal a fresh pass per caption", "[models][grounding_dino]") {
+  // 8 prompts of 3 word pieces: [CLS] + 7 x 4 + [SEP] = 30 <= 32, the 8th starts a second caption
+  auto model = load(R"({"two red dogs": "a", "a red cat": "b", "the red sofa": "c", "two red cats": "d", "a red dog": "e",
+                        "the two sofa": "f", "a two cat": "g", "the red bicycle": "h"})",
+                    R"(, "box_threshold": 0.0, "text_threshold": 0.0)");
+  const auto caps = model->captions();
+  REQUIRE(caps.size() == 2);
+  const auto pre = test::read_tensors(kDir / "preprocess.safetensors");
+  const cv::Mat img = test::bgr_from_rgb_hwc(pre.at("image1_u8_hwc"));
+  const Detections d = model->predict(img);
+  REQUIRE(d.size() == 24);
+  for (size_t c = 0; c < caps.size(); ++c) {
+    TensorMap in = encode_caption(*model, caps[c]);
+    for (auto& [k, v] : preprocess(*model, {img})) in[k] = v;
+    const at::Tensor boxes = forward_raw(*model, in).at("pred_boxes")[0];
+    for (int64_t q = 0; q < 12; ++q) {
+      const float cx = boxes[q][0].item<float>(), w = boxes[q][2].item<float>();
+      CHECK(std::abs(d.xyxy()(int64_t(c) * 12 + q, 0) - std::clamp((cx - w / 2) * 150.f, 0.f, 150.f)) < 1e-4f);
+    }
+    CHECK(d.class_id()(int64_t(c) * 12) < (c == 0 ? 7 : 8));
+  }
+  CHECK(d.class_id()(12) == 7);  // the second caption holds only "the red bicycle"
+}
+
 TEST_CASE("grounding_dino: the bfloat16 path stays close to float32", "[models][grounding_dino]") {
   auto f32 = load(R"({"a cat": "cat"})");
   auto bf16 = load(R"({"a cat": "cat"})", R"(, "dtype": "bfloat16")");

@@ -7,7 +7,10 @@
 #include <cmath>
 #include <limits>
 
+#include <c10/core/InferenceMode.h>
+
 #include "autodistill/core/error.h"
+#include "autodistill/core/logging.h"
 
 namespace autodistill::grounding_dino {
 
@@ -16,10 +19,43 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool with_bias) {
   if (with_bias) bias = register_parameter("bias", at::zeros({out_features}), false);
 }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Whether oneDNN's fp32 GEMM beats the BLAS LibTorch was built with, measured once on an
+// encoder-sized product (constant inputs: the global RNG is left alone). Debian's generic BLAS runs
+// ~3x slower than oneDNN; a tuned OpenBLAS/MKL wins and then keeps at::linear.
+bool onednn_fp32_faster() {
+  static const bool faster = [] {
+    if (!at::hasMKLDNN()) return false;
+    c10::InferenceMode guard;
+    const at::Tensor x = at::full({2048, 256}, 0.5f), w = at::full({1024, 256}, 0.25f);
+    auto best = [](const std::function<void()>& fn) {
+      fn();
+      double t = 1e30;
+      for (int i = 0; i < 3; ++i) {
+        const auto t0 = Clock::now();
+        fn();
+        t = std::min(t, seconds_since(t0));
+      }
+      return t;
+    };
+    const double blas = best([&] { (void)at::linear(x, w); });
+    const double dnn = best([&] { (void)at::mkldnn_linear(x.to_mkldnn(), w.to_mkldnn(), c10::nullopt).to_dense(); });
+    log_debug("grounding_dino: fp32 GEMM {:.2f} ms with the BLAS, {:.2f} ms with oneDNN", blas * 1e3, dnn * 1e3);
+    return dnn < 0.8 * blas;
+  }();
+  return faster;
+}
+
+}  // namespace
+
 at::Tensor Linear::forward(const at::Tensor& x) const {
   const int64_t in = x.size(-1), rows = in ? x.numel() / in : 0;
   // Below ~128 rows the layout conversions cost more than the GEMM saves.
-  if (rows >= 128 && x.scalar_type() == at::kFloat && x.device().is_cpu() && at::hasMKLDNN()) {
+  if (rows >= 128 && x.scalar_type() == at::kFloat && x.device().is_cpu() && onednn_fp32_faster()) {
     std::vector<int64_t> sizes = x.sizes().vec();
     sizes.back() = weight.size(0);
     const at::Tensor y = at::mkldnn_linear(x.reshape({rows, in}).contiguous().to_mkldnn(), weight.contiguous().to_mkldnn(),
@@ -30,9 +66,6 @@ at::Tensor Linear::forward(const at::Tensor& x) const {
 }
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 constexpr double kPi = 3.14159265358979323846;
 
@@ -736,7 +769,7 @@ TensorMap GroundingDinoModel::encode_text(const at::Tensor& input_ids, const at:
           {"text_position_ids", pos}};
 }
 
-TensorMap GroundingDinoModel::forward(const TensorMap& inputs, bool debug, StageTimes* times) {
+TensorMap GroundingDinoModel::forward(const TensorMap& inputs, bool debug, StageTimes* times, TensorMap* vision_cache) {
   const Config& c = config_;
   auto& m = *impl;
   auto need = [&](const char* k) -> const at::Tensor& {
@@ -787,65 +820,89 @@ TensorMap GroundingDinoModel::forward(const TensorMap& inputs, bool debug, Stage
     out["debug.text_features"] = text;
   }
 
-  // ---- backbone, masks, position embeddings, projections
-  const std::vector<at::Tensor> feats = m.swin->forward(pixel_values);
-  const at::Tensor pm = pixel_mask.unsqueeze(0).to(at::kFloat);
-  auto level_mask = [&](int64_t h, int64_t w) { return at::upsample_nearest2d(pm, {h, w}).to(at::kBool)[0]; };
-  auto position_embedding = [&](const at::Tensor& mask) -> at::Tensor {
-    const int64_t h = mask.size(1), w = mask.size(2);
-    if (c.position_embedding_type == "learned") {
-      AD_CHECK(h <= 50 && w <= 50, "grounding_dino: learned position embeddings cover 50x50 cells, feature map is {}x{}", h, w);
-      const at::Tensor xe = at::embedding(m.column_embeddings->weight, at::arange(w, input_ids.options()));
-      const at::Tensor ye = at::embedding(m.row_embeddings->weight, at::arange(h, input_ids.options()));
-      const at::Tensor p = at::cat({xe.unsqueeze(0).repeat({h, 1, 1}), ye.unsqueeze(1).repeat({1, w, 1})}, -1).permute({2, 0, 1});
-      return p.unsqueeze(0).repeat({B, 1, 1, 1});
-    }
-    const int64_t nf = c.d_model / 2;
-    at::Tensor ye = mask.cumsum(1, at::kFloat), xe = mask.cumsum(2, at::kFloat);
-    ye = ye / (ye.narrow(1, h - 1, 1) + 1e-6) * (2 * kPi);
-    xe = xe / (xe.narrow(2, w - 1, 1) + 1e-6) * (2 * kPi);
-    const at::Tensor dim_t = at::pow(c.positional_embedding_temperature,
-                                     2 * at::floor_divide(at::arange(nf, mask.options().dtype(at::kFloat)), 2) / double(nf));
-    auto enc = [&](const at::Tensor& e) {
-      using namespace at::indexing;
-      const at::Tensor p = e.unsqueeze(-1) / dim_t;
-      return at::stack({p.index({"...", Slice(0, None, 2)}).sin(), p.index({"...", Slice(1, None, 2)}).cos()}, 4).flatten(3);
-    };
-    return at::cat({enc(ye), enc(xe)}, 3).permute({0, 3, 1, 2});
-  };
-  std::vector<at::Tensor> sources, masks, pos_list;
-  for (size_t i = 0; i < feats.size(); ++i) {
-    if (debug) out["debug.backbone_feature_map." + std::to_string(i)] = feats[i];
-    masks.push_back(level_mask(feats[i].size(2), feats[i].size(3)));
-    pos_list.push_back(position_embedding(masks.back()).to(dtype));
-    sources.push_back(m.proj_norm[i]->forward(m.proj_conv[i]->forward(feats[i])));
-  }
-  for (int64_t l = int64_t(feats.size()); l < c.num_feature_levels; ++l) {
-    const at::Tensor src = l == int64_t(feats.size()) ? feats.back() : sources.back();
-    sources.push_back(m.proj_norm[size_t(l)]->forward(m.proj_conv[size_t(l)]->forward(src)));
-    masks.push_back(level_mask(sources.back().size(2), sources.back().size(3)));
-    pos_list.push_back(position_embedding(masks.back()).to(dtype));
-  }
+  // ---- backbone, masks, position embeddings, projections (text-independent: reusable across captions)
   Levels lv;
-  std::vector<at::Tensor> src_flat, mask_flat, pos_flat, ratios;
   std::vector<int64_t> shapes_flat, starts;
-  int64_t start = 0;
-  for (size_t l = 0; l < sources.size(); ++l) {
-    const int64_t h = sources[l].size(2), w = sources[l].size(3);
-    lv.shapes.emplace_back(h, w);
-    shapes_flat.push_back(h);
-    shapes_flat.push_back(w);
-    starts.push_back(start);
-    start += h * w;
-    src_flat.push_back(sources[l].flatten(2).transpose(1, 2));
-    mask_flat.push_back(masks[l].flatten(1));
-    pos_flat.push_back(pos_list[l].flatten(2).transpose(1, 2) + m.level_embed[int64_t(l)].view({1, 1, -1}));
-    const at::Tensor vh = masks[l].select(2, 0).sum(1).to(at::kFloat) / double(h);
-    const at::Tensor vw = masks[l].select(1, 0).sum(1).to(at::kFloat) / double(w);
-    ratios.push_back(at::stack({vw, vh}, -1));
+  at::Tensor source_flatten, mask_flatten, lvl_pos, valid_ratios;
+  if (vision_cache && !vision_cache->empty()) {
+    source_flatten = vision_cache->at("source_flatten");
+    mask_flatten = vision_cache->at("mask_flatten");
+    lvl_pos = vision_cache->at("lvl_pos");
+    valid_ratios = vision_cache->at("valid_ratios");
+    const at::Tensor ss = vision_cache->at("spatial_shapes");
+    AD_CHECK(source_flatten.size(0) == B, "grounding_dino: vision cache is for batch {}, inputs have {}", source_flatten.size(0), B);
+    int64_t start = 0;
+    for (int64_t l = 0; l < ss.size(0); ++l) {
+      const int64_t h = ss[l][0].item<int64_t>(), w = ss[l][1].item<int64_t>();
+      lv.shapes.emplace_back(h, w);
+      shapes_flat.push_back(h);
+      shapes_flat.push_back(w);
+      starts.push_back(start);
+      start += h * w;
+    }
+  } else {
+    const std::vector<at::Tensor> feats = m.swin->forward(pixel_values);
+    const at::Tensor pm = pixel_mask.unsqueeze(0).to(at::kFloat);
+    auto level_mask = [&](int64_t h, int64_t w) { return at::upsample_nearest2d(pm, {h, w}).to(at::kBool)[0]; };
+    auto position_embedding = [&](const at::Tensor& mask) -> at::Tensor {
+      const int64_t h = mask.size(1), w = mask.size(2);
+      if (c.position_embedding_type == "learned") {
+        AD_CHECK(h <= 50 && w <= 50, "grounding_dino: learned position embeddings cover 50x50 cells, feature map is {}x{}", h, w);
+        const at::Tensor xe = at::embedding(m.column_embeddings->weight, at::arange(w, input_ids.options()));
+        const at::Tensor ye = at::embedding(m.row_embeddings->weight, at::arange(h, input_ids.options()));
+        const at::Tensor p = at::cat({xe.unsqueeze(0).repeat({h, 1, 1}), ye.unsqueeze(1).repeat({1, w, 1})}, -1).permute({2, 0, 1});
+        return p.unsqueeze(0).repeat({B, 1, 1, 1});
+      }
+      const int64_t nf = c.d_model / 2;
+      at::Tensor ye = mask.cumsum(1, at::kFloat), xe = mask.cumsum(2, at::kFloat);
+      ye = ye / (ye.narrow(1, h - 1, 1) + 1e-6) * (2 * kPi);
+      xe = xe / (xe.narrow(2, w - 1, 1) + 1e-6) * (2 * kPi);
+      const at::Tensor dim_t = at::pow(c.positional_embedding_temperature,
+                                       2 * at::floor_divide(at::arange(nf, mask.options().dtype(at::kFloat)), 2) / double(nf));
+      auto enc = [&](const at::Tensor& e) {
+        using namespace at::indexing;
+        const at::Tensor p = e.unsqueeze(-1) / dim_t;
+        return at::stack({p.index({"...", Slice(0, None, 2)}).sin(), p.index({"...", Slice(1, None, 2)}).cos()}, 4).flatten(3);
+      };
+      return at::cat({enc(ye), enc(xe)}, 3).permute({0, 3, 1, 2});
+    };
+    std::vector<at::Tensor> sources, masks, pos_list;
+    for (size_t i = 0; i < feats.size(); ++i) {
+      if (debug) out["debug.backbone_feature_map." + std::to_string(i)] = feats[i];
+      masks.push_back(level_mask(feats[i].size(2), feats[i].size(3)));
+      pos_list.push_back(position_embedding(masks.back()).to(dtype));
+      sources.push_back(m.proj_norm[i]->forward(m.proj_conv[i]->forward(feats[i])));
+    }
+    for (int64_t l = int64_t(feats.size()); l < c.num_feature_levels; ++l) {
+      const at::Tensor src = l == int64_t(feats.size()) ? feats.back() : sources.back();
+      sources.push_back(m.proj_norm[size_t(l)]->forward(m.proj_conv[size_t(l)]->forward(src)));
+      masks.push_back(level_mask(sources.back().size(2), sources.back().size(3)));
+      pos_list.push_back(position_embedding(masks.back()).to(dtype));
+    }
+    std::vector<at::Tensor> src_flat, mask_flat, pos_flat, ratios;
+    int64_t start = 0;
+    for (size_t l = 0; l < sources.size(); ++l) {
+      const int64_t h = sources[l].size(2), w = sources[l].size(3);
+      lv.shapes.emplace_back(h, w);
+      shapes_flat.push_back(h);
+      shapes_flat.push_back(w);
+      starts.push_back(start);
+      start += h * w;
+      src_flat.push_back(sources[l].flatten(2).transpose(1, 2));
+      mask_flat.push_back(masks[l].flatten(1));
+      pos_flat.push_back(pos_list[l].flatten(2).transpose(1, 2) + m.level_embed[int64_t(l)].view({1, 1, -1}));
+      const at::Tensor vh = masks[l].select(2, 0).sum(1).to(at::kFloat) / double(h);
+      const at::Tensor vw = masks[l].select(1, 0).sum(1).to(at::kFloat) / double(w);
+      ratios.push_back(at::stack({vw, vh}, -1));
+    }
+    source_flatten = at::cat(src_flat, 1);
+    mask_flatten = at::cat(mask_flat, 1);
+    lvl_pos = at::cat(pos_flat, 1);
+    valid_ratios = at::stack(ratios, 1).to(dtype);
+    if (vision_cache)
+      *vision_cache = {{"source_flatten", source_flatten}, {"mask_flatten", mask_flatten}, {"lvl_pos", lvl_pos},
+                       {"valid_ratios", valid_ratios}, {"spatial_shapes", at::tensor(shapes_flat, at::kLong).view({-1, 2})}};
   }
-  const at::Tensor source_flatten = at::cat(src_flat, 1), mask_flatten = at::cat(mask_flat, 1), lvl_pos = at::cat(pos_flat, 1);
-  const at::Tensor valid_ratios = at::stack(ratios, 1).to(dtype);
   if (times) times->backbone += seconds_since(t0);
   t0 = Clock::now();
 

@@ -26,9 +26,9 @@ using clip_common::Embedding;
 using clip_common::LayerNorm;
 using TensorMap = std::map<std::string, at::Tensor>;
 
-/// y = x W^T + b (weight (out, in)). Large float32 CPU inputs run through oneDNN: Debian's LibTorch
-/// does fp32 GEMMs on a generic BLAS, about 3x slower than oneDNN on AVX-512 CPUs (bf16 GEMMs
-/// already use oneDNN inside addmm).
+/// y = x W^T + b (weight (out, in)). Large float32 CPU inputs run through oneDNN when a one-time
+/// measurement finds it faster than LibTorch's BLAS (Debian's generic BLAS is ~3x slower than
+/// oneDNN here; bf16 GEMMs already use oneDNN inside addmm).
 class Linear : public torch::nn::Module {
  public:
   Linear(int64_t in_features, int64_t out_features, bool bias = true);
@@ -47,7 +47,10 @@ struct StageTimes {
 class GroundingDinoModel : public torch::nn::Module {
  public:
   explicit GroundingDinoModel(const Config& config);
-  TensorMap forward(const TensorMap& inputs, bool debug = false, StageTimes* times = nullptr);
+  /// `vision_cache`: when given and empty, filled with the text-independent image features
+  /// (backbone, projections, masks, position embeddings); when given and filled, those are reused
+  /// and pixel_values is only checked, so several captions cost one backbone pass.
+  TensorMap forward(const TensorMap& inputs, bool debug = false, StageTimes* times = nullptr, TensorMap* vision_cache = nullptr);
 
   /// Text-only part (BERT + projection), for caching prompt features: returns
   /// text_features (B, L, d_model), text_self_attention_masks (B, L, L) bool, text_position_ids.

@@ -197,7 +197,7 @@ struct GroundingDINO::Impl {
     return {{"pixel_values", values}, {"pixel_mask", mask}};
   }
 
-  TensorMap run(const TensorMap& inputs, bool debug) {
+  TensorMap run(const TensorMap& inputs, bool debug, TensorMap* vision_cache = nullptr) {
     c10::InferenceMode guard;
     TensorMap in;
     for (const auto& [k, v] : inputs) {
@@ -207,7 +207,7 @@ struct GroundingDINO::Impl {
       in[k] = v.to(device);
     }
     grounding_dino::StageTimes st;
-    TensorMap out = model->forward(in, debug, &st);
+    TensorMap out = model->forward(in, debug, &st, vision_cache);
     times.backbone += st.backbone;
     times.text += st.text;
     times.encoder += st.encoder;
@@ -261,12 +261,13 @@ Detections GroundingDINO::predict(const cv::Mat& image) {
   const TensorMap px = m.preprocess({image});
   const float W = float(image.cols), H = float(image.rows);
   std::vector<Detections> parts;
+  TensorMap vision_cache;  // one backbone pass for all caption chunks
   for (size_t c = 0; c < m.chunk_ids.size(); ++c) {
     throw_if_interrupted();
     const auto& ids = m.chunk_ids[c];
     TensorMap in = px;
     in["input_ids"] = at::tensor(ids, at::kLong).unsqueeze(0);
-    const TensorMap out = m.run(in, false);
+    const TensorMap out = m.run(in, false, m.chunk_ids.size() > 1 ? &vision_cache : nullptr);
     const at::Tensor probs = out.at("logits")[0].sigmoid();  // (Q, max_text_len)
     const at::Tensor boxes = out.at("pred_boxes")[0];
     const auto& spans = m.chunk_spans[c];
