@@ -36,6 +36,7 @@ void bind_label(py::module_& m);            // BaseModel.label, SliceOptions, me
 void bind_models_clip(py::module_& m);      // CLIP
 void bind_models_owl(py::module_& m);       // OWLViT, OWLv2
 void bind_models_grounding_dino(py::module_& m);  // GroundingDINO
+void bind_models_yolo(py::module_& m);       // YOLO (target model)
 // cpp/tools/
 void bind_cli(py::module_& m);
 

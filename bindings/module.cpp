@@ -25,5 +25,6 @@ PYBIND11_MODULE(_core, m) {
   adp::bind_models_clip(m);
   adp::bind_models_owl(m);
   adp::bind_models_grounding_dino(m);
+  adp::bind_models_yolo(m);
   adp::bind_cli(m);
 }

@@ -1,0 +1,48 @@
+"""autodistill_cpp.YOLO: a short training run from a data.yaml, predict, evaluate, save/load."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autodistill_cpp as ad
+
+
+def write_dataset(tmp_path, n=8):
+    rng = np.random.default_rng(0)
+    images = []
+    for i in range(n):
+        img = rng.integers(60, 120, (64, 64, 3), dtype=np.uint8)
+        x, y = int(rng.integers(0, 30)), int(rng.integers(0, 30))
+        img[y:y + 24, x:x + 24] = (20, 20, 230)
+        path = tmp_path / "src" / f"im{i}.png"
+        path.parent.mkdir(exist_ok=True)
+        ad.save_image(str(path), img)
+        im = ad.DatasetImage()
+        im.path, im.relative_path, im.width, im.height = str(path), path.name, 64, 64
+        im.detections = ad.Detections([[x, y, x + 24, y + 24]], confidence=[1.0], class_id=[0])
+        im.split = "valid" if i % 4 == 0 else "train"
+        images.append(im)
+    ds = ad.DetectionDataset(["square"], images)
+    ds.as_yolo(tmp_path / "data")
+    return ds
+
+
+def test_yolo_train_predict_evaluate_save_load(tmp_path):
+    ds = write_dataset(tmp_path)
+    model = ad.YOLO("n", ["square"], imgsz=64)
+    history = model.train(tmp_path / "data" / "data.yaml", epochs=2, imgsz=64, batch=4)
+    assert [h["epoch"] for h in history] == [0, 1]
+    assert all(np.isfinite([h["box"] + h["cls"] + h["dfl"] for h in history]))
+    assert 0 <= history[-1]["map50"] <= 1
+    img = ad.load_image(ds.images[0].path)
+    before = model.predict(img, confidence=0.0)
+    model.save(tmp_path / "m.safetensors")
+    loaded = ad.YOLO.load(tmp_path / "m.safetensors")
+    assert loaded.classes == ["square"] and loaded.imgsz == 64
+    after = loaded.predict(img, confidence=0.0)
+    assert np.allclose(before.xyxy, after.xyxy, atol=1e-4)
+    report = loaded.evaluate(ds, split="valid")
+    assert len(report.images) == 2
+    with pytest.raises(ValueError, match="not the model's"):
+        ad.YOLO("n", ["other"], imgsz=64).train(tmp_path / "data" / "data.yaml", epochs=1, imgsz=64)
