@@ -45,6 +45,8 @@ cv::Mat compare(const std::vector<std::shared_ptr<BaseModel>>& models, const std
     AD_CHECK(models[m] != nullptr, "compare: model {} is null", m);
     BaseModel& model = *models[m];
     const std::vector<Detections> detections = model.predict_batch(images);
+    AD_CHECK(detections.size() == images.size(), "compare: model '{}' returned {} results for {} images", model.name(),
+             detections.size(), images.size());
     const std::string row = m < options.row_titles.size() ? options.row_titles[m] : model.name();
     for (size_t i = 0; i < images.size(); ++i) {
       throw_if_interrupted();
