@@ -1,0 +1,100 @@
+// `autodistill-cpp distill`: label a folder with a base model, train the YOLO target model on the
+// labels, and report what the target learned (against the base model's labels and, with --truth,
+// against human labels). Each stage resumes: labelling continues an earlier run in OUTPUT, and a
+// finished checkpoint is reused (delete it to retrain).
+// Exit codes: 0 done, 2 bad usage or unreadable input, 1 failure while working.
+#include <cstdio>
+#include <filesystem>
+
+#include <CLI/CLI.hpp>
+
+#include "autodistill/core/error.h"
+#include "autodistill/core/progress.h"
+#include "autodistill/label/label.h"
+#include "autodistill/label/read_dataset.h"
+#include "autodistill/models/yolo/yolo.h"
+#include "cli.h"
+#include "commands.h"
+#include "model_args.h"
+
+namespace autodistill::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct DistillArgs {
+  ModelArgs base;
+  std::string input, output, target = "yolo-n", truth;
+  YoloTrainOptions train;
+  bool no_progress = false;
+  bool overwrite = false;
+};
+
+int run_distill(const DistillArgs& a) {
+  AD_CHECK(a.target == "yolo-n" || a.target == "yolo-s", "--target must be yolo-n or yolo-s, got '{}'", a.target);
+  const fs::path output(a.output);
+  // 1. Label (resumes an earlier run with the same model and ontology).
+  LabelOptions lo;
+  lo.overwrite = a.overwrite;
+  std::unique_ptr<ProgressReporter> progress = a.no_progress ? nullptr : make_default_progress();
+  lo.progress = progress.get();
+  const std::shared_ptr<BaseModel> base = build_model(a.base);
+  const LabelSummary s = label(*base, a.input, output, lo);
+  std::printf("labelled %lld, skipped (already done) %lld, bad images %lld of %lld\n", (long long)s.labelled,
+              (long long)s.skipped, (long long)s.errors, (long long)s.total);
+
+  // 2. Train the target (a finished checkpoint is reused).
+  const fs::path checkpoint = output / "target" / (a.target + ".safetensors");
+  std::error_code ec;
+  if (a.overwrite) fs::remove(checkpoint, ec);
+  YOLO target = [&] {
+    if (fs::exists(checkpoint, ec)) {
+      std::printf("using the trained target %s (delete it to retrain)\n", checkpoint.string().c_str());
+      return YOLO::load(checkpoint);
+    }
+    YOLO y(a.target.substr(5), s.classes, a.train.imgsz);
+    for (const YoloEpoch& e : y.train(output / "data.yaml", a.train))
+      std::printf("epoch %ld: box %.3f cls %.3f dfl %.3f  mAP50 %.3f mAP %.3f\n", long(e.epoch + 1), e.box, e.cls,
+                  e.dfl, e.map50, e.map);
+    fs::create_directories(checkpoint.parent_path());
+    y.save(checkpoint);
+    std::printf("saved %s\n", checkpoint.string().c_str());
+    return y;
+  }();
+
+  // 3. What the target learned: against the base model's labels on the held-out split, and
+  //    against human labels when given.
+  const DetectionDataset labels = load_label_output(output);
+  bool any_valid = false;
+  for (const DatasetImage& im : labels.images()) any_valid = any_valid || im.split == "valid";
+  const std::string split = any_valid ? "valid" : "train";
+  std::printf("\n== target vs the base model's labels (%s split) ==\n%s", split.c_str(),
+              target.evaluate(labels, split).to_table().c_str());
+  if (!a.truth.empty()) {
+    const DetectionDataset truth = read_dataset(a.truth);
+    std::printf("\n== target vs human labels (%s) ==\n%s", a.truth.c_str(), target.evaluate(truth).to_table().c_str());
+    std::printf("\n== base model vs human labels ==\n%s", evaluate(labels, truth).to_table().c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+SubcommandRunner add_distill_command(CLI::App& app) {
+  auto a = std::make_shared<DistillArgs>();
+  CLI::App* cmd = app.add_subcommand("distill", "Label INPUT with a base model, train the YOLO target on the labels, "
+                                                "and evaluate it (resumable: run again to continue).");
+  add_model_args(cmd, a->base);
+  cmd->add_option("--input", a->input, "folder of images")->required();
+  cmd->add_option("--output", a->output, "output folder: the dataset, target/<target>.safetensors")->required();
+  cmd->add_option("--target", a->target, "yolo-n or yolo-s")->capture_default_str();
+  cmd->add_option("--truth", a->truth, "human-labelled dataset to evaluate against (any format)");
+  cmd->add_option("--epochs", a->train.epochs)->capture_default_str();
+  cmd->add_option("--imgsz", a->train.imgsz, "square size, a multiple of 32")->capture_default_str();
+  cmd->add_option("--batch", a->train.batch)->capture_default_str();
+  cmd->add_option("--lr", a->train.lr, "AdamW peak learning rate")->capture_default_str();
+  cmd->add_flag("--no-progress", a->no_progress, "no progress bar");
+  cmd->add_flag("--overwrite", a->overwrite, "start over: delete an earlier labelling run and checkpoint in OUTPUT");
+  return [cmd, a]() -> int { return cmd->parsed() ? run_distill(*a) : -1; };
+}
+
+}  // namespace autodistill::cli
