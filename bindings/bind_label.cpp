@@ -5,6 +5,7 @@
 #include <pybind11/stl/filesystem.h>
 
 #include "autodistill/core/progress.h"
+#include "progress_py.h"
 #include "autodistill/label/label.h"
 #include "autodistill/label/read_dataset.h"
 #include "bindings.h"
@@ -51,19 +52,6 @@ py::dict summary_dict(const LabelSummary& s) {
   return d;
 }
 
-py::dict state_dict(const ProgressState& st) {
-  py::dict d;
-  d["task"] = st.task;
-  d["done"] = st.done;
-  d["total"] = st.total;
-  d["elapsed_s"] = st.elapsed_s;
-  d["rate"] = st.rate;
-  d["eta_s"] = st.eta_s;
-  d["detail"] = st.detail;
-  d["finished"] = st.finished;
-  return d;
-}
-
 py::object label_py(BaseModel& self, const fs::path& input, std::optional<fs::path> output,
                           std::optional<std::vector<std::string>> extensions, bool recursive, float confidence,
                           std::optional<std::string> nms, float nms_iou, double split, uint64_t seed, int batch_size,
@@ -87,18 +75,7 @@ py::object label_py(BaseModel& self, const fs::path& input, std::optional<fs::pa
   o.max_pixels = max_pixels;
   o.validate();
 
-  // progress: True -> autodistill_cpp.progress.ProgressBar(), a callable(state: dict), or False/None.
-  std::unique_ptr<ProgressReporter> reporter;
-  if (!progress.is_none() && !(py::isinstance<py::bool_>(progress) && !progress.cast<bool>())) {
-    py::object callback = progress;
-    if (py::isinstance<py::bool_>(progress))
-      callback = py::module_::import("autodistill_cpp.progress").attr("ProgressBar")();
-    auto fn = share_py_object(callback);
-    reporter = std::make_unique<CallbackProgress>([fn](const ProgressState& st) {
-      py::gil_scoped_acquire gil;  // called from the writer thread
-      (*fn)(state_dict(st));
-    });
-  }
+  std::unique_ptr<ProgressReporter> reporter = make_progress_reporter(progress);
   o.progress = reporter.get();
   fs::path out = output ? *output : fs::path(input.string() + "_labeled");
   if (!output && input.filename().empty()) out = fs::path(input.parent_path().string() + "_labeled");

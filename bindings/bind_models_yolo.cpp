@@ -1,4 +1,7 @@
 // models/yolo/: the YOLO target model.
+#include <functional>
+#include <map>
+
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
@@ -6,6 +9,7 @@
 #include "autodistill/models/yolo/yolo.h"
 #include "bindings.h"
 #include "numpy_mat.h"
+#include "progress_py.h"
 
 namespace autodistill::python {
 namespace {
@@ -26,7 +30,96 @@ py::dict epoch_dict(const YoloEpoch& e) {
   d["dfl"] = e.dfl;
   d["map50"] = e.map50;
   d["map"] = e.map;
+  d["lr"] = e.lr;
+  d["seconds"] = e.seconds;
   return d;
+}
+
+using OptionSetter = std::function<void(YoloTrainOptions&, py::handle)>;
+
+// Keyword name -> how it sets YoloTrainOptions (progress and on_epoch are handled by train_py).
+const std::map<std::string, OptionSetter>& option_setters() {
+  static const std::map<std::string, OptionSetter> table = [] {
+    std::map<std::string, OptionSetter> t;
+    auto add = [&t](const char* name, auto member) {
+      t[name] = [member](YoloTrainOptions& o, py::handle v) {
+        using T = std::decay_t<decltype(o.*member)>;
+        o.*member = v.cast<T>();
+      };
+    };
+    add("epochs", &YoloTrainOptions::epochs);
+    add("imgsz", &YoloTrainOptions::imgsz);
+    add("batch", &YoloTrainOptions::batch);
+    add("device", &YoloTrainOptions::device);
+    add("optimizer", &YoloTrainOptions::optimizer);
+    add("lr", &YoloTrainOptions::lr);
+    add("lrf", &YoloTrainOptions::lrf);
+    add("cos_lr", &YoloTrainOptions::cos_lr);
+    add("momentum", &YoloTrainOptions::momentum);
+    add("weight_decay", &YoloTrainOptions::weight_decay);
+    add("warmup_epochs", &YoloTrainOptions::warmup_epochs);
+    add("ema", &YoloTrainOptions::ema);
+    add("amp", &YoloTrainOptions::amp);
+    add("hsv_h", &YoloTrainOptions::hsv_h);
+    add("hsv_s", &YoloTrainOptions::hsv_s);
+    add("hsv_v", &YoloTrainOptions::hsv_v);
+    add("degrees", &YoloTrainOptions::degrees);
+    add("translate", &YoloTrainOptions::translate);
+    add("scale", &YoloTrainOptions::scale);
+    add("shear", &YoloTrainOptions::shear);
+    add("fliplr", &YoloTrainOptions::fliplr);
+    add("mosaic", &YoloTrainOptions::mosaic);
+    add("close_mosaic", &YoloTrainOptions::close_mosaic);
+    add("augment", &YoloTrainOptions::augment);
+    add("workers", &YoloTrainOptions::workers);
+    add("seed", &YoloTrainOptions::seed);
+    add("project", &YoloTrainOptions::project);
+    add("resume", &YoloTrainOptions::resume);
+    return t;
+  }();
+  return table;
+}
+
+py::list train_py(YOLO& self, const std::filesystem::path& data_yaml, const py::kwargs& kwargs) {
+  YoloTrainOptions o;
+  py::object progress = py::bool_(true), on_epoch = py::none();
+  for (const auto& [key, value] : kwargs) {
+    const std::string name = key.cast<std::string>();
+    if (name == "progress") {
+      progress = py::reinterpret_borrow<py::object>(value);
+      continue;
+    }
+    if (name == "on_epoch") {
+      on_epoch = py::reinterpret_borrow<py::object>(value);
+      continue;
+    }
+    if (name == "project" && value.is_none()) continue;
+    const auto it = option_setters().find(name);
+    if (it == option_setters().end()) {
+      std::string valid = "progress, on_epoch";
+      for (const auto& kv : option_setters()) valid += ", " + kv.first;
+      throw py::type_error("YOLO.train() got an unexpected keyword '" + name + "'; valid keywords: " + valid);
+    }
+    it->second(o, value);
+  }
+  // Both callbacks run on the training thread, which does not hold the GIL.
+  std::unique_ptr<ProgressReporter> reporter = make_progress_reporter(progress);
+  o.progress = reporter.get();
+  if (!on_epoch.is_none()) {
+    auto fn = share_py_object(on_epoch);
+    o.on_epoch = [fn](const YoloEpoch& e) {
+      py::gil_scoped_acquire gil;
+      (*fn)(epoch_dict(e));
+    };
+  }
+  std::vector<YoloEpoch> history;
+  {
+    py::gil_scoped_release release;
+    history = self.train(data_yaml, o);
+  }
+  py::list out;
+  for (const auto& e : history) out.append(epoch_dict(e));
+  return out;
 }
 
 }  // namespace
@@ -39,32 +132,16 @@ written by ``save``. ``train`` releases the GIL; Ctrl-C stops it between steps.)
       .def(py::init<const std::string&, std::vector<std::string>, int64_t>(), py::arg("scale"), py::arg("classes"),
            py::arg("imgsz") = 640)
       .def_static("load", &YOLO::load, py::arg("path"), py::call_guard<py::gil_scoped_release>())
-      .def(
-          "train",
-          [](YOLO& self, const std::filesystem::path& data_yaml, int64_t epochs, int64_t imgsz, int64_t batch, double lr,
-             double weight_decay, int64_t warmup_steps, uint64_t seed, bool hflip) {
-            YoloTrainOptions o;
-            o.epochs = epochs;
-            o.imgsz = imgsz;
-            o.batch = batch;
-            o.lr = lr;
-            o.weight_decay = weight_decay;
-            o.warmup_steps = warmup_steps;
-            o.seed = seed;
-            o.hflip = hflip;
-            std::vector<YoloEpoch> history;
-            {
-              py::gil_scoped_release release;
-              history = self.train(data_yaml, o);
-            }
-            py::list out;
-            for (const auto& e : history) out.append(epoch_dict(e));
-            return out;
-          },
-          py::arg("data_yaml"), py::arg("epochs") = 10, py::arg("imgsz") = 640, py::arg("batch") = 16, py::arg("lr") = 2e-3,
-          py::arg("weight_decay") = 5e-4, py::arg("warmup_steps") = 50, py::arg("seed") = 0, py::arg("hflip") = true,
-          "Trains on the data.yaml's train split, validating on its valid split; returns one dict per epoch "
-          "(epoch, box, cls, dfl, map50, map).")
+      .def("train", &train_py, py::arg("data_yaml"),
+           R"doc(Trains on the data.yaml's train split, validating on its valid split after every epoch; returns
+one dict per epoch (epoch, box, cls, dfl, map50, map, lr, seconds). Keywords (YoloTrainOptions, ultralytics'
+names): epochs, imgsz, batch, device, optimizer ("auto", "SGD", "AdamW"), lr (0 = the optimizer's default),
+lrf, cos_lr, momentum, weight_decay, warmup_epochs, ema, amp, hsv_h, hsv_s, hsv_v, degrees, translate,
+scale, shear, fliplr, mosaic, close_mosaic, augment, workers, seed, project (run folder: weights/last and
+best .safetensors, results.csv, results.png), resume, progress (True: a bar, False, or a callable receiving
+a dict), on_epoch (a callable receiving each epoch's dict). The GIL is released; Ctrl-C raises
+KeyboardInterrupt after writing project's last.safetensors, which ``resume=True`` continues. Afterwards the
+model holds the best epoch's weights.)doc")
       .def(
           "predict",
           [](YOLO& self, py::handle image, float confidence, float iou) {
@@ -97,6 +174,9 @@ written by ``save``. ``train`` releases the GIL; Ctrl-C stops it between steps.)
           py::arg("truth"), py::arg("split") = "", py::arg("confidence") = 0.5, py::arg("iou") = 0.5,
           "EvaluationReport of the model's predictions on the truth's images (of `split`; \"\" = all).")
       .def("save", &YOLO::save, py::arg("path"), py::call_guard<py::gil_scoped_release>())
+      .def("to", &YOLO::to, py::arg("device"), py::call_guard<py::gil_scoped_release>(),
+           "Moves the network (\"cpu\", \"cuda\", \"cuda:N\", \"auto\").")
+      .def_property_readonly("device", &YOLO::device)
       .def_property_readonly("classes", &YOLO::classes)
       .def_property_readonly("scale", &YOLO::scale)
       .def_property_readonly("imgsz", &YOLO::imgsz)

@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <functional>
 
@@ -7,10 +9,26 @@
 
 #include "autodistill/core/build_info.h"
 #include "autodistill/core/error.h"
+#include "autodistill/core/interrupt.h"
 #include "autodistill/core/logging.h"
 #include "commands.h"
 
 namespace autodistill::cli {
+namespace {
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_sigint(int) { g_interrupted = true; }
+}  // namespace
+
+InterruptOnSigint::InterruptOnSigint() {
+  g_interrupted = false;
+  previous_ = std::signal(SIGINT, on_sigint);
+  set_interrupt_checker([] { return g_interrupted.load(); });
+}
+
+InterruptOnSigint::~InterruptOnSigint() {
+  set_interrupt_checker(nullptr);
+  std::signal(SIGINT, previous_);
+}
 
 int run(const std::vector<std::string>& args) {
   CLI::App app{"autodistill-cpp: label images with foundation models, train small detectors, evaluate."};

@@ -20,6 +20,19 @@ inline constexpr int kExitBadImages = 3;
 /// Stopped by Ctrl-C (128 + SIGINT, as shells report it); the output is resumable.
 inline constexpr int kExitInterrupted = 130;
 
+/// While alive, Ctrl-C (SIGINT) makes the library's long loops throw `Interrupted` (at their next
+/// check) instead of killing the process, so they can leave resumable state behind.
+class InterruptOnSigint {
+ public:
+  InterruptOnSigint();
+  ~InterruptOnSigint();
+  InterruptOnSigint(const InterruptOnSigint&) = delete;
+  InterruptOnSigint& operator=(const InterruptOnSigint&) = delete;
+
+ private:
+  void (*previous_)(int) = nullptr;
+};
+
 /// Runs the command line with argv-style arguments (args[0] is the program name).
 int run(const std::vector<std::string>& args);
 

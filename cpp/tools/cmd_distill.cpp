@@ -1,8 +1,9 @@
 // `autodistill-cpp distill`: label a folder with a base model, train the YOLO target model on the
 // labels, and report what the target learned (against the base model's labels and, with --truth,
-// against human labels). Each stage resumes: labelling continues an earlier run in OUTPUT, and a
-// finished checkpoint is reused (delete it to retrain).
-// Exit codes: 0 done, 2 bad usage or unreadable input, 1 failure while working.
+// against human labels). Each stage resumes: labelling continues an earlier run in OUTPUT, training
+// continues its run folder (OUTPUT/target/<target>_run) from the last epoch or Ctrl-C, and a
+// finished checkpoint is reused (delete it, or --overwrite, to retrain).
+// Exit codes: 0 done, 2 bad usage or unreadable input, 1 failure while working, 130 Ctrl-C.
 #include <cstdio>
 #include <filesystem>
 
@@ -16,6 +17,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "model_args.h"
+#include "train_args.h"
 
 namespace autodistill::cli {
 namespace {
@@ -44,18 +46,26 @@ int run_distill(const DistillArgs& a) {
 
   // 2. Train the target (a finished checkpoint is reused).
   const fs::path checkpoint = output / "target" / (a.target + ".safetensors");
+  YoloTrainOptions train = a.train;
+  train.project = output / "target" / (a.target + "_run");
+  train.resume = true;
+  train.progress = progress.get();
+  train.on_epoch = [&](const YoloEpoch& e) { print_epoch(e, train.epochs); };
   std::error_code ec;
-  if (a.overwrite) fs::remove(checkpoint, ec);
+  if (a.overwrite) {
+    fs::remove(checkpoint, ec);
+    fs::remove_all(train.project, ec);
+  }
   YOLO target = [&] {
     if (fs::exists(checkpoint, ec)) {
       std::printf("using the trained target %s (delete it to retrain)\n", checkpoint.string().c_str());
       return YOLO::load(checkpoint);
     }
-    YOLO y(a.target.substr(5), s.classes, a.train.imgsz);
-    for (const YoloEpoch& e : y.train(output / "data.yaml", a.train))
-      std::printf("epoch %ld: box %.3f cls %.3f dfl %.3f  mAP50 %.3f mAP %.3f\n", long(e.epoch + 1), e.box, e.cls,
-                  e.dfl, e.map50, e.map);
-    fs::create_directories(checkpoint.parent_path());
+    YOLO y(a.target.substr(5), s.classes, train.imgsz);
+    std::printf("training YOLO-%s on %s (run folder %s)\n", y.scale().c_str(), (output / "data.yaml").string().c_str(),
+                train.project.string().c_str());
+    std::fflush(stdout);
+    y.train(output / "data.yaml", train);
     y.save(checkpoint);
     std::printf("saved %s\n", checkpoint.string().c_str());
     return y;
@@ -88,13 +98,19 @@ SubcommandRunner add_distill_command(CLI::App& app) {
   cmd->add_option("--output", a->output, "output folder: the dataset, target/<target>.safetensors")->required();
   cmd->add_option("--target", a->target, "yolo-n or yolo-s")->capture_default_str();
   cmd->add_option("--truth", a->truth, "human-labelled dataset to evaluate against (any format)");
-  cmd->add_option("--epochs", a->train.epochs)->capture_default_str();
-  cmd->add_option("--imgsz", a->train.imgsz, "square size, a multiple of 32")->capture_default_str();
-  cmd->add_option("--batch", a->train.batch)->capture_default_str();
-  cmd->add_option("--lr", a->train.lr, "AdamW peak learning rate")->capture_default_str();
+  add_train_args(cmd, a->train);
   cmd->add_flag("--no-progress", a->no_progress, "no progress bar");
   cmd->add_flag("--overwrite", a->overwrite, "start over: delete an earlier labelling run and checkpoint in OUTPUT");
-  return [cmd, a]() -> int { return cmd->parsed() ? run_distill(*a) : -1; };
+  return [cmd, a]() -> int {
+    if (!cmd->parsed()) return -1;
+    try {
+      InterruptOnSigint sigint;
+      return run_distill(*a);
+    } catch (const Interrupted&) {
+      std::fprintf(stderr, "interrupted: run the same command again to resume\n");
+      return kExitInterrupted;
+    }
+  };
 }
 
 }  // namespace autodistill::cli

@@ -1,8 +1,6 @@
 // `autodistill-cpp label`: label a folder of images into a dataset (see label/label.h).
 // Exit codes: 0 done, 1 failure while working, 2 bad usage or input, 3 done but some images were bad
 // (listed in OUT/.autodistill/errors.jsonl), 130 interrupted (Ctrl-C; run the same command to resume).
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -35,9 +33,6 @@ struct LabelArgs {
   int64_t max_pixels = LabelOptions{}.max_pixels;
   bool resume = false, overwrite = false, strict = false, hardlink = false, no_progress = false, json = false;
 };
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_sigint(int) { g_interrupted = true; }
 
 ShardSpec parse_shard(const std::string& s) {
   std::smatch m;
@@ -88,24 +83,14 @@ int run_label(const LabelArgs& a) {
   o.progress = progress.get();
   const std::shared_ptr<BaseModel> model = create_base_model(a.model.model, options);
 
-  g_interrupted = false;
-  auto previous = std::signal(SIGINT, on_sigint);
-  set_interrupt_checker([] { return g_interrupted.load(); });
   LabelSummary s;
   try {
+    InterruptOnSigint sigint;
     s = label(*model, input, output, o);
   } catch (const Interrupted&) {
-    set_interrupt_checker(nullptr);
-    std::signal(SIGINT, previous);
     std::fprintf(stderr, "interrupted: run the same command again to resume\n");
     return kExitInterrupted;
-  } catch (...) {
-    set_interrupt_checker(nullptr);
-    std::signal(SIGINT, previous);
-    throw;
   }
-  set_interrupt_checker(nullptr);
-  std::signal(SIGINT, previous);
 
   if (a.json) {
     nlohmann::ordered_json j = {{"output", s.output.string()}, {"total", s.total},       {"labelled", s.labelled},

@@ -46,3 +46,51 @@ def test_yolo_train_predict_evaluate_save_load(tmp_path):
     assert len(report.images) == 2
     with pytest.raises(ValueError, match="not the model's"):
         ad.YOLO("n", ["other"], imgsz=64).train(tmp_path / "data" / "data.yaml", epochs=1, imgsz=64)
+
+
+def test_yolo_train_run_folder_callbacks_and_keywords(tmp_path):
+    write_dataset(tmp_path)
+    model = ad.YOLO("n", ["square"], imgsz=64)
+    seen, states = [], []
+    history = model.train(tmp_path / "data" / "data.yaml", epochs=2, imgsz=64, batch=4, device="cpu",
+                          optimizer="SGD", mosaic=0.5, project=tmp_path / "run", progress=states.append,
+                          on_epoch=seen.append)
+    assert [e["epoch"] for e in seen] == [0, 1] and seen == history
+    assert all(h["lr"] > 0 and h["seconds"] > 0 for h in history)
+    assert states and states[-1]["finished"] and "box" in states[-1]["detail"]
+    rows = (tmp_path / "run" / "results.csv").read_text().splitlines()
+    assert rows[0].startswith("epoch,train/box_loss") and len(rows) == 3
+    assert ad.load_image(tmp_path / "run" / "results.png").shape[1] == 1200
+    last = ad.YOLO.load(tmp_path / "run" / "weights" / "last.safetensors")
+    assert last.classes == ["square"] and last.device == "cpu"
+    # A finished run resumes to its history without training again.
+    again = ad.YOLO("n", ["square"], imgsz=64).train(tmp_path / "data" / "data.yaml", epochs=2, imgsz=64, batch=4,
+                                                     optimizer="SGD", project=tmp_path / "run", resume=True,
+                                                     progress=False)
+    assert [h["box"] for h in again] == pytest.approx([h["box"] for h in history])
+    with pytest.raises(TypeError, match="unexpected keyword 'epoch'.*valid keywords"):
+        model.train(tmp_path / "data" / "data.yaml", epoch=3)
+    with pytest.raises(ValueError, match="'auto', 'SGD' or 'AdamW'"):
+        model.train(tmp_path / "data" / "data.yaml", optimizer="Adam", imgsz=64, progress=False)
+
+
+def test_yolo_train_ctrl_c_leaves_a_resumable_run(tmp_path):
+    import os
+    import signal
+    import threading
+
+    write_dataset(tmp_path)
+    model = ad.YOLO("n", ["square"], imgsz=64)
+
+    def press_ctrl_c_soon(epoch):  # as if the user pressed Ctrl-C while epoch 2 trains
+        threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+    with pytest.raises(KeyboardInterrupt):
+        model.train(tmp_path / "data" / "data.yaml", epochs=3, imgsz=64, batch=4, project=tmp_path / "run",
+                    progress=False, on_epoch=press_ctrl_c_soon)
+    stopped = ad.YOLO.load(tmp_path / "run" / "weights" / "last.safetensors")  # usable as it is
+    assert stopped.classes == ["square"]
+    history = ad.YOLO("n", ["square"], imgsz=64).train(tmp_path / "data" / "data.yaml", epochs=3, imgsz=64,
+                                                       batch=4, project=tmp_path / "run", resume=True,
+                                                       progress=False)
+    assert [h["epoch"] for h in history] == [0, 1, 2]

@@ -2,6 +2,7 @@
 // for a bounded number of steps, evaluated on held-out images.
 #include <ATen/ATen.h>
 
+#include <fstream>
 #include <random>
 
 #include <opencv2/imgproc.hpp>
@@ -9,7 +10,10 @@
 #include "../catch_torch.h"
 #include "../test_paths.h"
 #include "../../../cpp/src/models/yolo/yolo_train.h"
+#include "../../../cpp/src/models/yolo/yolo_ema.h"
+#include "autodistill/core/error.h"
 #include "autodistill/core/image.h"
+#include "autodistill/core/interrupt.h"
 #include "autodistill/core/threads.h"
 
 using namespace autodistill;
@@ -57,6 +61,30 @@ DetectionDataset make_shapes(const std::filesystem::path& dir, int n, uint64_t s
   return DetectionDataset({"square", "circle"}, std::move(images));
 }
 
+
+// Weights of two networks equal within `tol`.
+bool same_weights(YoloNet& a, YoloNet& b, double tol) {
+  const auto pa = a.parameters(), pb = b.parameters();
+  for (size_t i = 0; i < pa.size(); ++i)
+    if (!at::allclose(pa[i], pb[i], 0, tol)) return false;
+  return true;
+}
+
+int count_lines(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+CheckpointMeta meta_for(const DetectionDataset& ds) { return {"n", ds.classes(), 64, nullptr}; }
+
+// A new network with the same initial weights each time (as YOLO's constructor makes them).
+std::shared_ptr<YoloNet> fresh_net(int64_t nc = 2) {
+  at::manual_seed(0);
+  return std::make_shared<YoloNet>(scale_from_name("n"), nc);
+}
+
 }  // namespace
 
 TEST_CASE("yolo: learns synthetic shapes to mAP@0.5 >= 0.8 on held-out images", "[yolo][train]") {
@@ -67,20 +95,175 @@ TEST_CASE("yolo: learns synthetic shapes to mAP@0.5 >= 0.8 on held-out images", 
   const DetectionDataset train_ds = make_shapes(dir / "train", 160, 1);
   const DetectionDataset val_ds = make_shapes(dir / "val", 40, 2);
   YoloNet net(scale_from_name("n"), 2);
-  TrainOptions o;
+  YoloTrainOptions o;
   o.imgsz = 96;
   o.batch = 16;
   o.epochs = 30;
   o.lr = 4e-3;
-  o.warmup_steps = 30;
-  const std::vector<EpochStats> h = train(net, train_ds, val_ds, o);
+  o.device = "cpu";
+  o.project = dir / "run";
+  const std::vector<YoloEpoch> h = train(net, {"n", train_ds.classes(), 96, nullptr}, train_ds, val_ds, o);
   REQUIRE(h.size() == 30);
   const double first = h.front().box + h.front().cls + h.front().dfl, last = h.back().box + h.back().cls + h.back().dfl;
-  WARN("loss " << first << " -> " << last << "; mAP@0.5 " << h.back().map50 << ", mAP " << h.back().map);
+  double best50 = 0;
+  for (const YoloEpoch& e : h) best50 = std::max(best50, e.map50);
+  WARN("loss " << first << " -> " << last << "; last mAP@0.5 " << h.back().map50 << ", mAP " << h.back().map
+               << "; best mAP@0.5 " << best50);
   CHECK(last < 0.5 * first);
-  CHECK(h.back().map50 >= 0.8);
+  CHECK(best50 >= 0.8);
+  // The run folder: a row per epoch, the plot, both checkpoints.
+  CHECK(count_lines(dir / "run" / "results.csv") == 31);
+  CHECK(load_image(dir / "run" / "results.png").cols == 1200);
+  CHECK(std::filesystem::exists(dir / "run" / "weights" / "best.safetensors"));
+  CHECK(read_train_state(dir / "run" / "weights" / "last.safetensors")->progress.at("finished") == true);
+  // The network now holds the best epoch's weights, which best.safetensors holds too.
+  YoloNet best(scale_from_name("n"), 2);
+  load_checkpoint_weights(dir / "run" / "weights" / "best.safetensors", best);
+  CHECK(same_weights(net, best, 0));
   // predict() maps boxes back to each image's own pixels.
   const std::vector<Detections> d = predict(net, {load_image(val_ds.images()[0].path)}, 96, 0.5f);
   REQUIRE(d.size() == 1);
   CHECK(d[0].size() >= 1);
+}
+
+TEST_CASE("yolo: a run interrupted mid-epoch resumes to the same weights as an uninterrupted one", "[yolo][train]") {
+  configure_threads(0);
+  test::TempDir dir("yolo_resume");
+  std::filesystem::create_directories(dir / "data");
+  const DetectionDataset ds = make_shapes(dir / "data", 24, 3);
+  YoloTrainOptions o;
+  o.imgsz = 64;
+  o.batch = 8;
+  o.epochs = 3;
+  o.close_mosaic = 1;
+  o.workers = 2;
+  o.device = "cpu";
+
+  o.project = dir / "straight";
+  const auto straight_ptr = fresh_net();
+  YoloNet& straight = *straight_ptr;
+  const std::vector<YoloEpoch> h1 = train(straight, meta_for(ds), ds, ds, o);
+
+  // Ctrl-C (the interrupt checker) at step 2 of epoch 2: last.safetensors is written and usable.
+  o.project = dir / "resumed";
+  SilentProgress progress;
+  o.progress = &progress;
+  set_interrupt_checker([&] {
+    const ProgressState st = progress.state();
+    return st.task == "epoch 2/3" && st.done >= 2;
+  });
+  CHECK_THROWS_AS(train(*fresh_net(), meta_for(ds), ds, ds, o), Interrupted);
+  set_interrupt_checker(nullptr);
+  const auto state = read_train_state(dir / "resumed" / "weights" / "last.safetensors");
+  REQUIRE(state.has_value());
+  CHECK(state->progress.at("epoch") == 1);
+  CHECK(state->progress.at("step") == 2);
+  CHECK(state->progress.at("finished") == false);
+  YoloNet usable(scale_from_name("n"), 2);
+  load_checkpoint_weights(dir / "resumed" / "weights" / "last.safetensors", usable);
+  CHECK(predict(usable, {load_image(ds.images()[0].path)}, 64, 0.0f).size() == 1);
+
+  o.resume = true;
+  const auto second_ptr = fresh_net();
+  YoloNet& second = *second_ptr;
+  const std::vector<YoloEpoch> h2 = train(second, meta_for(ds), ds, ds, o);
+  REQUIRE(h2.size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(h2[i].box == Approx(h1[i].box).epsilon(1e-4));
+    CHECK(h2[i].map50 == Approx(h1[i].map50).margin(1e-4));
+  }
+  CHECK(same_weights(straight, second, 1e-5));
+  CHECK(count_lines(dir / "resumed" / "results.csv") == 4);
+
+  // A finished run resumes to its history without training.
+  const auto third_ptr = fresh_net();
+  YoloNet& third = *third_ptr;
+  CHECK(train(third, meta_for(ds), ds, ds, o).size() == 3);
+  CHECK(same_weights(straight, third, 1e-5));
+}
+
+TEST_CASE("yolo: same seed, same weights, whatever the number of loader threads", "[yolo][train]") {
+  configure_threads(0);
+  test::TempDir dir("yolo_seed");
+  std::filesystem::create_directories(dir / "data");
+  const DetectionDataset ds = make_shapes(dir / "data", 16, 4);
+  YoloTrainOptions o;
+  o.imgsz = 64;
+  o.batch = 8;
+  o.epochs = 1;
+  o.device = "cpu";
+  o.workers = 1;
+  const auto a_ptr = fresh_net(), b_ptr = fresh_net();
+  YoloNet &a = *a_ptr, &b = *b_ptr;
+  train(a, meta_for(ds), ds, DetectionDataset(ds.classes(), {}), o);
+  o.workers = 3;
+  train(b, meta_for(ds), ds, DetectionDataset(ds.classes(), {}), o);
+  CHECK(same_weights(a, b, 0));
+}
+
+TEST_CASE("yolo: bad training input is named", "[yolo][train]") {
+  test::TempDir dir("yolo_bad");
+  std::filesystem::create_directories(dir / "data");
+  DetectionDataset ds = make_shapes(dir / "data", 8, 5);
+  const DetectionDataset none(ds.classes(), {});
+  YoloNet net(scale_from_name("n"), 2);
+  YoloTrainOptions o;
+  o.imgsz = 64;
+  o.batch = 4;
+  o.epochs = 1;
+  o.device = "cpu";
+  CHECK_THROWS_WITH(train(net, meta_for(ds), none, none, o), Catch::Contains("training split has no images"));
+  o.optimizer = "Adam";
+  CHECK_THROWS_WITH(train(net, meta_for(ds), ds, none, o), Catch::Contains("'auto', 'SGD' or 'AdamW'"));
+  o.optimizer = "auto";
+  o.imgsz = 70;
+  CHECK_THROWS_WITH(train(net, meta_for(ds), ds, none, o), Catch::Contains("multiple of 32"));
+  o.imgsz = 64;
+
+  // A label id beyond the class list cannot even make a dataset (the image is named).
+  std::vector<DatasetImage> images = ds.images();
+  images[1].detections = Detections(images[1].detections.xyxy(), images[1].detections.confidence(),
+                                    ClassIdArray::Constant(images[1].detections.size(), 7));
+  CHECK_THROWS_WITH(DetectionDataset(ds.classes(), images), Catch::Contains("s1.png") && Catch::Contains("class id 7"));
+
+  // Images without labels are negatives: they train.
+  images = ds.images();
+  for (size_t i = 0; i < images.size(); i += 2) images[i].detections = Detections();
+  CHECK(train(net, meta_for(ds), DetectionDataset(ds.classes(), images), none, o).size() == 1);
+
+  // An unreadable image is named.
+  images = ds.images();
+  images[2].path = dir / "data" / "missing.png";
+  CHECK_THROWS_WITH(train(net, meta_for(ds), DetectionDataset(ds.classes(), images), none, o),
+                    Catch::Contains("missing.png"));
+
+  // Resuming a run made for other classes, or with another image size, is refused.
+  o.project = dir / "run";
+  train(net, meta_for(ds), ds, none, o);
+  o.resume = true;
+  YoloNet other(scale_from_name("n"), 2);
+  CHECK_THROWS_WITH(train(other, {"n", {"cat", "dog"}, 64, nullptr}, DetectionDataset({"cat", "dog"}, ds.images()), none, o),
+                    Catch::Contains("cannot resume") && Catch::Contains("[square, circle]"));
+  o.imgsz = 96;
+  CHECK_THROWS_WITH(train(other, meta_for(ds), ds, none, o), Catch::Contains("resume with the same"));
+  // A checkpoint for another number of classes does not load into this network.
+  YoloNet three(scale_from_name("n"), 3);
+  CHECK_THROWS_WITH(load_checkpoint_weights(dir / "run" / "weights" / "last.safetensors", three),
+                    Catch::Contains("misshapen"));
+}
+
+TEST_CASE("yolo: the EMA moves towards the model by 1 - decay(k)", "[yolo][train]") {
+  YoloNet net(scale_from_name("n"), 1);
+  ModelEma ema(net, 0.9999, 2000.0);
+  CHECK(ema.decay_at(1) == Approx(0.9999 * (1 - std::exp(-1.0 / 2000))));
+  CHECK(ema.decay_at(100000) == Approx(0.9999).epsilon(1e-6));
+  const at::Tensor before = ema.net().parameters().front().clone();
+  {
+    at::NoGradGuard no_grad;
+    for (auto& p : net.parameters()) p.add_(1.0);
+  }
+  ema.update(net);
+  const double d = ema.decay_at(1);
+  CHECK(at::allclose(ema.net().parameters().front(), before + (1 - d), 1e-6, 1e-6));
+  CHECK(ema.updates() == 1);
 }

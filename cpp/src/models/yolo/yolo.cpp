@@ -1,14 +1,14 @@
 #include "autodistill/models/yolo/yolo.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/Generator.h>
 #include <nlohmann/json.hpp>
 
 #include "autodistill/core/error.h"
 #include "autodistill/core/threads.h"
 #include "autodistill/eval/compare.h"
-#include "autodistill/io/file_io.h"
-#include "autodistill/io/safetensors.h"
-#include "autodistill/io/safetensors_torch.h"
-#include "autodistill/io/weights_map.h"
+#include "../common/runtime.h"
+#include "yolo_checkpoint.h"
 #include "yolo_net.h"
 #include "yolo_train.h"
 
@@ -16,6 +16,7 @@ namespace autodistill {
 
 struct YOLO::Impl {
   std::shared_ptr<yolo::YoloNet> net;
+  nlohmann::json train_args;  // of the run that trained it, kept in checkpoints
 };
 
 YOLO::YOLO(const std::string& scale, std::vector<std::string> classes, int64_t imgsz)
@@ -23,7 +24,13 @@ YOLO::YOLO(const std::string& scale, std::vector<std::string> classes, int64_t i
   AD_CHECK(!classes_.empty(), "YOLO needs at least one class");
   AD_CHECK(imgsz_ >= 32 && imgsz_ % 32 == 0, "YOLO imgsz must be a positive multiple of 32, got {}", imgsz_);
   ensure_threads_configured();
+  // A new model starts from the same initial weights every time (what makes training with a seed
+  // repeatable), without disturbing the caller's random stream.
+  at::Generator gen = at::detail::getDefaultCPUGenerator();
+  const at::Tensor saved = gen.get_state();
+  gen.set_current_seed(0);
   impl_->net = std::make_shared<yolo::YoloNet>(yolo::scale_from_name(scale_), int64_t(classes_.size()));
+  gen.set_state(saved);
 }
 
 YOLO::~YOLO() = default;
@@ -37,12 +44,6 @@ int64_t YOLO::num_parameters() const {
 }
 
 namespace {
-std::vector<YoloEpoch> convert(const std::vector<yolo::EpochStats>& h) {
-  std::vector<YoloEpoch> out;
-  for (const auto& s : h) out.push_back({s.epoch, s.box, s.cls, s.dfl, s.map50, s.map});
-  return out;
-}
-
 DetectionDataset only_split(const DetectionDataset& ds, const std::string& split) {
   std::vector<DatasetImage> images;
   for (const DatasetImage& im : ds.images())
@@ -60,17 +61,11 @@ std::vector<YoloEpoch> YOLO::train(const DetectionDataset& train_ds, const Detec
                                    const YoloTrainOptions& o) {
   AD_CHECK(train_ds.classes() == classes_, "YOLO train: the dataset's classes [{}] are not the model's [{}]",
            fmt::join(train_ds.classes(), ", "), fmt::join(classes_, ", "));
-  yolo::TrainOptions t;
-  t.epochs = o.epochs;
-  t.imgsz = o.imgsz;
-  t.batch = o.batch;
-  t.lr = o.lr;
-  t.weight_decay = o.weight_decay;
-  t.warmup_steps = o.warmup_steps;
-  t.seed = o.seed;
-  t.hflip = o.hflip;
+  yolo::CheckpointMeta meta{scale_, classes_, o.imgsz, nullptr};
+  std::vector<YoloEpoch> history = yolo::train(*impl_->net, meta, train_ds, valid, o);
   imgsz_ = o.imgsz;
-  return convert(yolo::train(*impl_->net, train_ds, valid, t));
+  impl_->train_args = yolo::options_to_json(o);
+  return history;
 }
 
 std::vector<Detections> YOLO::predict_batch(const std::vector<cv::Mat>& images, float confidence, float iou) {
@@ -91,34 +86,20 @@ EvaluationReport YOLO::evaluate(const DetectionDataset& truth, const std::string
 }
 
 void YOLO::save(const std::filesystem::path& path) const {
-  std::vector<std::pair<std::string, at::Tensor>> tensors;
-  for (const auto& p : impl_->net->named_parameters()) tensors.emplace_back(p.key(), p.value().detach());
-  for (const auto& b : impl_->net->named_buffers()) tensors.emplace_back(b.key(), b.value());
-  const nlohmann::json meta = {{"format", "autodistill-cpp yolo 1"}, {"scale", scale_}, {"classes", classes_},
-                               {"imgsz", imgsz_}};
-  // Written next to the target and renamed: an interrupted save never leaves a broken checkpoint.
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  save_safetensors(tmp, tensors, {{"autodistill", meta.dump()}});
-  std::filesystem::rename(tmp, path);
+  yolo::save_checkpoint(path, *impl_->net, {scale_, classes_, imgsz_, impl_->train_args});
 }
 
 YOLO YOLO::load(const std::filesystem::path& path) {
-  const SafetensorsFile file = SafetensorsFile::open(path);
-  const auto it = file.metadata().find("autodistill");
-  AD_CHECK_IO(it != file.metadata().end(), "'{}' is not an autodistill-cpp YOLO checkpoint (no 'autodistill' metadata)",
-              path.string());
-  nlohmann::json meta;
-  try {
-    meta = nlohmann::json::parse(it->second);
-  } catch (const nlohmann::json::exception& e) {
-    AD_THROW(IOError, "'{}': unreadable checkpoint metadata ({})", path.string(), e.what());
-  }
-  YOLO model(meta.at("scale").get<std::string>(), meta.at("classes").get<std::vector<std::string>>(),
-             meta.at("imgsz").get<int64_t>());
-  load_state_dict(*model.impl_->net, file);
+  const yolo::CheckpointMeta meta = yolo::read_checkpoint_meta(path);
+  YOLO model(meta.scale, meta.classes, meta.imgsz);
+  yolo::load_checkpoint_weights(path, *model.impl_->net);
+  model.impl_->train_args = meta.train_args;
   model.impl_->net->eval();
   return model;
 }
+
+void YOLO::to(const std::string& device) { impl_->net->to(clip_common::resolve_device(device)); }
+
+std::string YOLO::device() const { return impl_->net->parameters().front().device().str(); }
 
 }  // namespace autodistill

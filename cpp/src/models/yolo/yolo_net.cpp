@@ -109,7 +109,7 @@ int64_t channels(const Scale& s, int64_t c) {
 int64_t repeats(const Scale& s, int64_t n) { return n > 1 ? std::max<int64_t>(int64_t(std::round(double(n) * s.depth)), 1) : n; }
 }  // namespace
 
-YoloNet::YoloNet(const Scale& s, int64_t num_classes) : nc_(num_classes) {
+YoloNet::YoloNet(const Scale& s, int64_t num_classes) : scale_(s), nc_(num_classes) {
   AD_CHECK(num_classes >= 1, "YOLO needs at least one class, got {}", num_classes);
   const int64_t c64 = channels(s, 64), c128 = channels(s, 128), c256 = channels(s, 256), c512 = channels(s, 512),
                 c1024 = channels(s, 1024);

@@ -85,6 +85,7 @@ class YoloNet : public torch::nn::Module {
   const std::vector<int64_t>& strides() const { return strides_; }
   int64_t num_classes() const { return nc_; }
   int64_t reg_max() const { return head->reg_max; }
+  const Scale& scale() const { return scale_; }
   /// Multiply-adds x 2 of one forward pass at `size` x `size` (what ultralytics reports as GFLOPs).
   double flops(int64_t size);
 
@@ -92,6 +93,7 @@ class YoloNet : public torch::nn::Module {
   std::shared_ptr<Detect> head;                            // "model.22"
 
  private:
+  Scale scale_;
   int64_t nc_ = 0;
   std::vector<int64_t> strides_{8, 16, 32};
 };

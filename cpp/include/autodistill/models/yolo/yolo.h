@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,26 +15,54 @@
 #include <opencv2/core/mat.hpp>
 
 #include "autodistill/core/detections.h"
+#include "autodistill/core/progress.h"
 #include "autodistill/eval/evaluate.h"
 #include "autodistill/io/dataset.h"
 
 namespace autodistill {
 
-struct YoloTrainOptions {
-  int64_t epochs = 10;
-  int64_t imgsz = 640;   ///< square training and inference size, a multiple of 32
-  int64_t batch = 16;
-  double lr = 2e-3;      ///< AdamW peak learning rate (linear warm-up, cosine decay)
-  double weight_decay = 5e-4;
-  int64_t warmup_steps = 50;
-  uint64_t seed = 0;
-  bool hflip = true;
-};
-
 struct YoloEpoch {
   int64_t epoch = 0;
   double box = 0, cls = 0, dfl = 0;  ///< mean loss parts (gains applied)
   double map50 = -1, map = -1;       ///< validation mAP@.5 and mAP@[.5:.95]; -1 without validation images
+  double lr = 0;                     ///< learning rate at the epoch's end
+  double seconds = 0;                ///< wall time of the epoch, validation included
+};
+
+/// Training settings; the defaults are ultralytics' YOLOv8 defaults where the two share a name.
+struct YoloTrainOptions {
+  int64_t epochs = 10;
+  int64_t imgsz = 640;   ///< square training and inference size, a multiple of 32
+  int64_t batch = 16;
+  std::string device = "auto";     ///< "auto", "cpu", "cuda", "cuda:N" (core/device.h)
+  std::string optimizer = "auto";  ///< "SGD", "AdamW", or "auto": AdamW below 10k steps, else SGD
+  double lr = 0;                   ///< peak learning rate; 0 = the optimizer's default (SGD 0.01, AdamW 0.002)
+  double lrf = 0.01;               ///< final learning rate = lr * lrf
+  bool cos_lr = false;             ///< cosine instead of linear decay
+  double momentum = 0.937;         ///< SGD momentum (Nesterov) / AdamW beta1
+  double weight_decay = 5e-4;      ///< on convolution weights only (not on biases or BatchNorm)
+  double warmup_epochs = 3.0;      ///< linear warm-up of the learning rate (and SGD momentum from 0.8)
+  bool ema = true;                 ///< keep an exponential moving average of the weights; validate and save it
+  bool amp = true;                 ///< bfloat16 autocast on CUDA (no effect on CPU)
+  // Augmentation (ultralytics' names and meanings).
+  double hsv_h = 0.015, hsv_s = 0.7, hsv_v = 0.4;  ///< HSV gains (fractions)
+  double degrees = 0.0, translate = 0.1, scale = 0.5, shear = 0.0;  ///< random affine ranges
+  double fliplr = 0.5;                             ///< horizontal flip probability
+  double mosaic = 1.0;                             ///< mosaic probability
+  int64_t close_mosaic = 10;                       ///< the last N epochs train without mosaic
+  bool augment = true;                             ///< false: letterbox only (all of the above off)
+  int workers = 2;                                 ///< data-loader threads
+  uint64_t seed = 0;                               ///< same seed, same data = same run on CPU
+  /// Run folder: weights/last.safetensors (with the state to resume), weights/best.safetensors,
+  /// results.csv and results.png, updated after every epoch. Empty: nothing is written.
+  std::filesystem::path project;
+  /// Continue the unfinished run in `project` (its last.safetensors): weights, EMA, optimizer,
+  /// epoch and step. Without one, training starts afresh; a finished run returns its history.
+  bool resume = false;
+  /// Progress per epoch with the running losses; nullptr = none.
+  ProgressReporter* progress = nullptr;
+  /// Called after every epoch (validation done, checkpoints written), on the training thread.
+  std::function<void(const YoloEpoch&)> on_epoch;
 };
 
 class YOLO {
@@ -47,7 +76,11 @@ class YOLO {
   YOLO& operator=(YOLO&&) noexcept;
 
   /// Trains on `data_yaml`'s train split, validating on its valid split after each epoch. The
-  /// dataset's class names must be this model's (InvalidArgument listing both otherwise).
+  /// dataset's class names must be this model's (InvalidArgument listing both otherwise); label ids
+  /// beyond them, missing folders and an empty train split are errors naming the file. Images
+  /// without labels train as negatives. Afterwards the model holds the best epoch's weights (by
+  /// 0.1 mAP@.5 + 0.9 mAP@[.5:.95]; the last epoch's without validation images). Ctrl-C (Interrupted)
+  /// writes `project`'s last.safetensors first, so the run can resume.
   std::vector<YoloEpoch> train(const std::filesystem::path& data_yaml, const YoloTrainOptions& options);
   /// As above with datasets in memory.
   std::vector<YoloEpoch> train(const DetectionDataset& train, const DetectionDataset& valid,
@@ -63,8 +96,14 @@ class YOLO {
   EvaluationReport evaluate(const DetectionDataset& truth, const std::string& split = "",
                             const EvaluateOptions& options = {});
 
-  /// Weights + metadata (classes, scale, imgsz) in one safetensors file, written atomically.
+  /// Weights + metadata (classes, scale, imgsz, training arguments) in one safetensors file,
+  /// written atomically. load() also reads a run's last.safetensors / best.safetensors.
   void save(const std::filesystem::path& path) const;
+
+  /// Moves the network ("cpu", "cuda", "cuda:N", "auto"); predict() and train() run there.
+  void to(const std::string& device);
+  /// "cpu" or "cuda:N".
+  std::string device() const;
 
   const std::vector<std::string>& classes() const noexcept { return classes_; }
   const std::string& scale() const noexcept { return scale_; }
