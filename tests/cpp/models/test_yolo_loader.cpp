@@ -119,7 +119,9 @@ TEST_CASE("BatchLoader: batch count, shapes, the partial last batch and padding"
 TEST_CASE("BatchLoader: identical batches for 1 and 3 workers, a new order each epoch", "[yolo]") {
   test::TempDir dir("yolo_loader_det");
   const auto samples = write_samples(dir, 10);
-  BatchLoader one(samples, small_options(1)), three(samples, small_options(3));
+  LoaderOptions cached = small_options(3);
+  cached.cache_bytes = 64 * 48 * 3 * 6;  // 6 of the 10 images (64 x 48 once resized): hits and misses
+  BatchLoader one(samples, small_options(1)), three(samples, cached);
   std::vector<std::vector<size_t>> orders;
   for (int64_t epoch : {0, 1}) {
     const bool mosaic = epoch == 0;

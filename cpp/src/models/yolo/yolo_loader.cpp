@@ -147,6 +147,21 @@ void BatchLoader::worker_loop() {
   }
 }
 
+LabeledImage BatchLoader::load_resized(size_t i) const {
+  if (options_.cache_bytes > 0) {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    if (auto it = cache_.find(i); it != cache_.end()) return it->second;  // shares pixels: nobody writes into them
+  }
+  const TrainSample& s = samples_[i];
+  LabeledImage im = resize_long_side({load_image(s.path), s.boxes, s.labels}, int(options_.imgsz));
+  if (options_.cache_bytes > 0) {
+    const size_t bytes = im.image.total() * im.image.elemSize();
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    if (cache_used_ + bytes <= options_.cache_bytes && cache_.emplace(i, im).second) cache_used_ += bytes;
+  }
+  return im;
+}
+
 Batch BatchLoader::make_batch(int64_t epoch, bool mosaic, int64_t k, const std::vector<size_t>& order) const {
   return *build_batch(epoch, mosaic, k, order, [] { return false; });
 }
@@ -160,10 +175,7 @@ std::optional<Batch> BatchLoader::build_batch(int64_t epoch, bool mosaic, int64_
   const size_t end = std::min(samples_.size(), begin + size_t(options_.batch));
   const int S = int(options_.imgsz);
   std::mt19937_64 rng(stream_seed(options_.seed, epoch, uint64_t(k)));
-  const auto load = [&](size_t i) {
-    const TrainSample& s = samples_[i];
-    return LabeledImage{load_image(s.path), s.boxes, s.labels};
-  };
+  const auto load = [this](size_t i) { return load_resized(i); };
 
   std::vector<LabeledImage> items;
   Batch batch;
@@ -174,7 +186,7 @@ std::optional<Batch> BatchLoader::build_batch(int64_t epoch, bool mosaic, int64_
     if (options_.augment)
       items.push_back(augment_sample(index, samples_.size(), load, S, options_.augment_options, mosaic, rng));
     else
-      items.push_back(letterbox_sample(load(index), S));
+      items.push_back(letterbox_sample(load_resized(index), S));
   }
 
   const int64_t B = int64_t(items.size());

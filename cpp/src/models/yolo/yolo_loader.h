@@ -48,6 +48,10 @@ struct LoaderOptions {
   bool shuffle = true;
   AugmentOptions augment_options;
   int prefetch = 4;      ///< batches in flight or ready ahead of next() (raised to `workers`)
+  /// RAM for decoded images (already resized to imgsz on the long side) kept across batches and
+  /// epochs and shared by the workers; 0 decodes on every use. Images are kept first come, first
+  /// served until the budget is spent; the batches are the same with or without the cache.
+  size_t cache_bytes = 0;
 };
 
 /// Threads start with the loader and wait for start_epoch(). Not thread-safe: one consumer thread.
@@ -83,6 +87,8 @@ class BatchLoader {
     std::exception_ptr error;
   };
   void worker_loop();
+  // Sample i decoded and resized to imgsz on its long side, from the cache when it is there.
+  LabeledImage load_resized(size_t i) const;
   // make_batch() that gives up (nullopt) between images once `cancelled()` says so.
   std::optional<Batch> build_batch(int64_t epoch, bool mosaic, int64_t k, const std::vector<size_t>& order,
                                    const std::function<bool()>& cancelled) const;
@@ -103,6 +109,10 @@ class BatchLoader {
   int64_t consumed_ = 0;  // next batch index next() returns
   std::map<int64_t, Result> ready_;
   std::vector<std::thread> workers_;
+
+  mutable std::mutex cache_mutex_;
+  mutable std::map<size_t, LabeledImage> cache_;
+  mutable size_t cache_used_ = 0;
 };
 
 }  // namespace autodistill::yolo
