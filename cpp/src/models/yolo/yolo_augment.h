@@ -90,7 +90,8 @@ LabeledImage mosaic4(const std::array<LabeledImage, 4>& tiles, int size, const A
 /// The training pipeline for one sample: with probability `options.mosaic` (and `use_mosaic`) a mosaic
 /// of `load(index)` and three images drawn uniformly from [0, dataset_size), else letterbox + random
 /// affine; then HSV jitter and a horizontal flip with probability `options.fliplr`. `load(i)` returns
-/// image i in its source pixels. The result is `size` x `size`.
+/// image i at any scale with boxes in its pixels (the loader passes images already resized by
+/// resize_long_side, which then leaves them as they are). The result is `size` x `size`.
 LabeledImage augment_sample(size_t index, size_t dataset_size, const std::function<LabeledImage(size_t)>& load,
                             int size, const AugmentOptions& options, bool use_mosaic, std::mt19937_64& rng);
 
