@@ -156,6 +156,28 @@ TEST_CASE("BatchLoader: identical batches for 1 and 3 workers, a new order each 
   CHECK(at::equal(first->images, one.make_batch(0, true, 0, one.epoch_order(0)).images));
 }
 
+TEST_CASE("BatchLoader: recycled image buffers never overwrite a batch (or a view of one) still held", "[yolo]") {
+  test::TempDir dir("yolo_loader_pool");
+  const auto samples = write_samples(dir, 10);
+  BatchLoader loader(samples, small_options(2));
+  loader.start_epoch(0, true);
+  const auto held = loader.next();
+  at::Tensor view;
+  {
+    const auto dropped = loader.next();
+    REQUIRE(dropped);
+    view = dropped->images.narrow(0, 1, 2);  // the batch goes, a view of its storage stays
+  }
+  REQUIRE(held);
+  const at::Tensor held_copy = held->images.clone(), view_copy = view.clone();
+  for (int64_t epoch = 1; epoch <= 3; ++epoch) {
+    loader.start_epoch(epoch, true);
+    drain(loader);
+  }
+  CHECK(at::equal(held->images, held_copy));
+  CHECK(at::equal(view, view_copy));
+}
+
 TEST_CASE("BatchLoader: an unreadable image is an IOError naming it, from next()", "[yolo]") {
   test::TempDir dir("yolo_loader_bad");
   auto samples = write_samples(dir, 6);

@@ -162,6 +162,18 @@ LabeledImage BatchLoader::load_resized(size_t i) const {
   return im;
 }
 
+at::Tensor BatchLoader::image_buffer(int64_t B) const {
+  const int64_t S = options_.imgsz;
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  for (const at::Tensor& t : pool_)
+    // Only the pool refers to it (no Batch, copy or view of it is alive): its pixels are free to overwrite.
+    if (t.use_count() == 1 && t.storage().use_count() == 1 && t.size(0) == B) return t;
+  at::Tensor t = at::empty({B, 3, S, S}, at::kFloat);
+  // Enough for every batch in flight or waiting, the one the trainer holds and the one it just dropped.
+  if (pool_.size() < size_t(options_.prefetch + options_.workers + 2)) pool_.push_back(t);
+  return t;
+}
+
 Batch BatchLoader::make_batch(int64_t epoch, bool mosaic, int64_t k, const std::vector<size_t>& order) const {
   return *build_batch(epoch, mosaic, k, order, [] { return false; });
 }
@@ -192,7 +204,7 @@ std::optional<Batch> BatchLoader::build_batch(int64_t epoch, bool mosaic, int64_
   const int64_t B = int64_t(items.size());
   int64_t M = 1;
   for (const LabeledImage& it : items) M = std::max<int64_t>(M, it.boxes.rows());
-  batch.images = at::empty({B, 3, S, S}, at::kFloat);
+  batch.images = image_buffer(B);
   batch.boxes = at::zeros({B, M, 4}, at::kFloat);
   batch.labels = at::zeros({B, M}, at::kLong);
   batch.mask = at::zeros({B, M}, at::kBool);

@@ -89,6 +89,9 @@ class BatchLoader {
   void worker_loop();
   // Sample i decoded and resized to imgsz on its long side, from the cache when it is there.
   LabeledImage load_resized(size_t i) const;
+  // A (B, 3, S, S) float tensor, recycled from an earlier batch that nobody holds any more: fresh
+  // pages of a ~80 MB tensor cost more to fault in than augmenting the batch.
+  at::Tensor image_buffer(int64_t B) const;
   // make_batch() that gives up (nullopt) between images once `cancelled()` says so.
   std::optional<Batch> build_batch(int64_t epoch, bool mosaic, int64_t k, const std::vector<size_t>& order,
                                    const std::function<bool()>& cancelled) const;
@@ -113,6 +116,9 @@ class BatchLoader {
   mutable std::mutex cache_mutex_;
   mutable std::map<size_t, LabeledImage> cache_;
   mutable size_t cache_used_ = 0;
+
+  mutable std::mutex pool_mutex_;
+  mutable std::vector<at::Tensor> pool_;
 };
 
 }  // namespace autodistill::yolo
