@@ -97,6 +97,10 @@ written by ``save``. ``train`` releases the GIL; Ctrl-C stops it between steps.)
           py::arg("truth"), py::arg("split") = "", py::arg("confidence") = 0.5, py::arg("iou") = 0.5,
           "EvaluationReport of the model's predictions on the truth's images (of `split`; \"\" = all).")
       .def("save", &YOLO::save, py::arg("path"), py::call_guard<py::gil_scoped_release>())
+      .def("export_torchscript", &YOLO::export_torchscript, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
+           "Writes a TorchScript archive for torch.jit.load: forward(images float (B, 3, H, W) RGB in [0, 1], "
+           "H and W multiples of 32) -> (B, A, 4 + nc) boxes xyxy in input pixels then sigmoid class scores "
+           "(docs/target_model.md, Export).")
       .def_property_readonly("classes", &YOLO::classes)
       .def_property_readonly("scale", &YOLO::scale)
       .def_property_readonly("imgsz", &YOLO::imgsz)

@@ -9,6 +9,7 @@
 #include "autodistill/io/safetensors.h"
 #include "autodistill/io/safetensors_torch.h"
 #include "autodistill/io/weights_map.h"
+#include "yolo_export.h"
 #include "yolo_net.h"
 #include "yolo_train.h"
 
@@ -119,6 +120,10 @@ YOLO YOLO::load(const std::filesystem::path& path) {
   load_state_dict(*model.impl_->net, file);
   model.impl_->net->eval();
   return model;
+}
+
+void YOLO::export_torchscript(const std::filesystem::path& path) const {
+  yolo::save_torchscript(*impl_->net, {scale_, classes_, imgsz_}, path);
 }
 
 }  // namespace autodistill
