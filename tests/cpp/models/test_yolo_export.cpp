@@ -88,11 +88,11 @@ TEST_CASE("YOLO export: metadata in the extra file and in attributes", "[yolo][e
   torch::jit::ExtraFilesMap extra{{kTorchScriptMetadataFile, ""}};
   torch::jit::Module module = torch::jit::load((dir / "m.pt").string(), at::kCPU, extra);
   const nlohmann::json meta = nlohmann::json::parse(extra.at(kTorchScriptMetadataFile));
-  CHECK(meta.at("format") == kTorchScriptFormat);
-  CHECK(meta.at("scale") == "n");
-  CHECK(meta.at("classes") == std::vector<std::string>{"cone", "person"});
-  CHECK(meta.at("imgsz") == 96);
-  CHECK(meta.at("strides") == std::vector<int64_t>{8, 16, 32});
+  CHECK(meta.at("format").get<std::string>() == kTorchScriptFormat);
+  CHECK(meta.at("scale").get<std::string>() == "n");
+  CHECK(meta.at("classes").get<std::vector<std::string>>() == std::vector<std::string>{"cone", "person"});
+  CHECK(meta.at("imgsz").get<int64_t>() == 96);
+  CHECK(meta.at("strides").get<std::vector<int64_t>>() == std::vector<int64_t>{8, 16, 32});
   CHECK(meta.at("input").get<std::string>().find("[0, 1]") != std::string::npos);
   CHECK(module.attr("format").toStringRef() == kTorchScriptFormat);
   CHECK(module.attr("scale").toStringRef() == "n");
