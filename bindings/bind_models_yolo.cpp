@@ -177,6 +177,10 @@ model holds the best epoch's weights.)doc")
       .def("to", &YOLO::to, py::arg("device"), py::call_guard<py::gil_scoped_release>(),
            "Moves the network (\"cpu\", \"cuda\", \"cuda:N\", \"auto\").")
       .def_property_readonly("device", &YOLO::device)
+      .def("export_torchscript", &YOLO::export_torchscript, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
+           "Writes a TorchScript archive for torch.jit.load: forward(images float (B, 3, H, W) RGB in [0, 1], "
+           "H and W multiples of 32) -> (B, A, 4 + nc) boxes xyxy in input pixels then sigmoid class scores "
+           "(docs/target_model.md, Export).")
       .def_property_readonly("classes", &YOLO::classes)
       .def_property_readonly("scale", &YOLO::scale)
       .def_property_readonly("imgsz", &YOLO::imgsz)

@@ -22,11 +22,12 @@ SubcommandRunner add_eval_command(CLI::App& app);
 SubcommandRunner add_grid_command(CLI::App& app);
 SubcommandRunner add_train_command(CLI::App& app);
 SubcommandRunner add_distill_command(CLI::App& app);
+SubcommandRunner add_export_command(CLI::App& app);
 
 /// Every subcommand, in --help order.
 inline std::vector<SubcommandFactory> subcommands() { return {add_info_command, add_models_command, add_predict_command,
                                                                 add_label_command, add_dataset_command,
                                                                 add_eval_command, add_grid_command, add_train_command,
-                                                                add_distill_command}; }
+                                                                add_distill_command, add_export_command}; }
 
 }  // namespace autodistill::cli

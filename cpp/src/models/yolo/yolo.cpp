@@ -9,6 +9,7 @@
 #include "autodistill/eval/compare.h"
 #include "../common/runtime.h"
 #include "yolo_checkpoint.h"
+#include "yolo_export.h"
 #include "yolo_net.h"
 #include "yolo_train.h"
 
@@ -101,5 +102,9 @@ YOLO YOLO::load(const std::filesystem::path& path) {
 void YOLO::to(const std::string& device) { impl_->net->to(clip_common::resolve_device(device)); }
 
 std::string YOLO::device() const { return impl_->net->parameters().front().device().str(); }
+
+void YOLO::export_torchscript(const std::filesystem::path& path) const {
+  yolo::save_torchscript(*impl_->net, {scale_, classes_, imgsz_}, path);
+}
 
 }  // namespace autodistill

@@ -104,6 +104,15 @@ class YOLO {
   void to(const std::string& device);
   /// "cpu" or "cuda:N".
   std::string device() const;
+  /// A TorchScript archive for `torch::jit::load` (C++) or `torch.jit.load` (Python), without this
+  /// library: forward(images) takes float32 (B, 3, H, W) RGB in [0, 1], H and W multiples of 32
+  /// (letterboxed with 114 grey padding, as predict() does, normally imgsz x imgsz) and returns
+  /// (B, A, 4 + nc): boxes x1 y1 x2 y2 in input pixels, then sigmoid class scores, for every anchor
+  /// A = sum over strides 8/16/32 of (H/s)*(W/s); no confidence filter or NMS. Eval mode with
+  /// BatchNorm folded into the convolutions; CPU tensors, runs on whatever device it is moved to.
+  /// Metadata (format, scale, classes, imgsz, strides) is in the extra file "autodistill.json" and
+  /// in module attributes. Written atomically; IOError naming `path` when it cannot be written.
+  void export_torchscript(const std::filesystem::path& path) const;
 
   const std::vector<std::string>& classes() const noexcept { return classes_; }
   const std::string& scale() const noexcept { return scale_; }
