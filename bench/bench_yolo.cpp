@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -187,12 +188,7 @@ std::string num(std::optional<double> v, const char* format) {
   return buf;
 }
 
-std::string default_twin() {
-  // The script sits next to this source file (CMake compiles sources by absolute path).
-  std::string here = __FILE__;
-  const size_t slash = here.find_last_of('/');
-  return (slash == std::string::npos ? std::string(".") : here.substr(0, slash)) + "/yolo_torch_twin.py";
-}
+std::string default_twin() { return std::string(AUTODISTILL_SOURCE_DIR) + "/bench/yolo_torch_twin.py"; }
 
 }  // namespace
 
@@ -222,7 +218,9 @@ int main(int argc, char** argv) {
                   out.c_str());
       with_python = false;
     } else {
-      std::printf("Python twin: %s (torch %s)", twin.c_str(), out.c_str());
+      std::string version = out;
+      while (!version.empty() && std::isspace(static_cast<unsigned char>(version.back()))) version.pop_back();
+      std::printf("Python twin: %s (torch %s, same threads)\n", twin.c_str(), version.c_str());
     }
   }
 
