@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,9 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 #include <nlohmann/json.hpp>
+#include <torch/csrc/jit/serialization/import.h>
+#include <torch/types.h>  // clip_grad.h needs it first
+#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
 #include <torch/version.h>
 
@@ -31,6 +35,7 @@
 #include "../cpp/src/models/yolo/yolo_net.h"
 #include "autodistill/core/blas.h"
 #include "autodistill/core/threads.h"
+#include "autodistill/models/yolo/yolo.h"
 
 using namespace autodistill;
 
@@ -103,10 +108,20 @@ Figure run_cpp(const Case& c) {
   std::vector<double> times;
   if (c.kind == "train") {
     net.train();
-    std::vector<at::Tensor> params;
+    // yolo_train.cpp's AdamW: decay on convolution weights only, betas (0.937, 0.999).
+    std::vector<at::Tensor> params, decay, no_decay;
     for (auto& p : net.parameters())
-      if (p.requires_grad()) params.push_back(p);
-    torch::optim::AdamW opt(params, torch::optim::AdamWOptions(2e-3).weight_decay(5e-4));
+      if (p.requires_grad()) {
+        params.push_back(p);
+        (p.dim() > 1 ? decay : no_decay).push_back(p);
+      }
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    const auto betas = std::make_tuple(0.937, 0.999);
+    groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
+                                   torch::optim::AdamWOptions(2e-3).betas(betas).weight_decay(5e-4)));
+    groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
+                                      torch::optim::AdamWOptions(2e-3).betas(betas).weight_decay(0.0)));
+    torch::optim::AdamW opt(std::move(groups), torch::optim::AdamWOptions(2e-3));
     for (int i = 0; i < c.warmup + c.iters; ++i) {
       const double t0 = now_s();
       const auto out = net.forward(in.images);
@@ -114,6 +129,7 @@ Figure run_cpp(const Case& c) {
           yolo::detection_loss(out, net.strides(), net.reg_max(), net.num_classes(), in.labels, in.boxes, in.mask);
       opt.zero_grad();
       loss.total.backward();
+      torch::nn::utils::clip_grad_norm_(params, 10.0);
       opt.step();
       if (i >= c.warmup) times.push_back(now_s() - t0);
     }
@@ -133,13 +149,27 @@ Figure run_cpp(const Case& c) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Exported TorchScript latency: TO BE FILLED IN once YOLO::export_torchscript lands (being written
-// elsewhere; do not export here). Plan: YOLO("n", 80 classes).export_torchscript(tmp.pt), load it with
-// torch::jit::load, and time module.forward on synthetic_batch(batch, size).images exactly as the
-// "infer" cases do (InferenceMode, `warmup` untimed runs, median ms of `iters`). Until then: nullopt,
-// printed as "n/a".
-std::optional<double> torchscript_latency_ms(int64_t /*size*/, int64_t /*batch*/, int /*warmup*/, int /*iters*/) {
-  return std::nullopt;
+// Exported TorchScript latency: YOLO-n (80 classes) exported as users do, loaded with
+// torch::jit::load, timed like the "infer" cases (InferenceMode, `warmup` untimed runs, median ms).
+std::optional<double> torchscript_latency_ms(int64_t size, int64_t batch, int warmup, int iters) {
+  const std::filesystem::path file = std::filesystem::temp_directory_path() / "bench_yolo_export.torchscript.pt";
+  {
+    std::vector<std::string> classes;
+    for (int64_t k = 0; k < kClasses; ++k) classes.push_back("class" + std::to_string(k));
+    YOLO(std::string("n"), classes, size).export_torchscript(file);
+  }
+  torch::jit::Module module = torch::jit::load(file.string());
+  std::filesystem::remove(file);
+  module.eval();
+  const Batch in = synthetic_batch(batch, size);
+  c10::InferenceMode guard;
+  std::vector<double> times;
+  for (int i = 0; i < warmup + iters; ++i) {
+    const double t0 = now_s();
+    (void)module.forward({in.images});
+    if (i >= warmup) times.push_back(now_s() - t0);
+  }
+  return 1e3 * median(times);
 }
 // ---------------------------------------------------------------------------------------------
 
@@ -265,6 +295,5 @@ int main(int argc, char** argv) {
                   num(r.py ? std::optional<double>(r.py->ms_per_batch / r.cpp.ms_per_batch) : std::nullopt, "%.2f").c_str(),
                   num(ts, "%.1f").c_str());
     }
-  std::printf("  (TorchScript: n/a until YOLO::export_torchscript lands; see torchscript_latency_ms())\n");
   return 0;
 }

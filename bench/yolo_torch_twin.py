@@ -287,10 +287,15 @@ def detection_loss(outputs, strides, reg_max, nc, gt_labels, gt_bboxes, gt_mask,
 
 # ---------------------------------------------------------------- training step (yolo_train.cpp)
 
-def make_optimizer(net, lr=2e-3, weight_decay=5e-4):
-    """torch::optim::AdamW's defaults (betas 0.9/0.999, eps 1e-8), one tensor at a time as in C++."""
+def make_optimizer(net, lr=2e-3, weight_decay=5e-4, momentum=0.937):
+    """yolo_train.cpp's AdamW: betas (momentum, 0.999), eps 1e-8, decay on convolution weights only
+    (BatchNorm weights and biases are not decayed), one tensor at a time as in C++."""
     params = [p for p in net.parameters() if p.requires_grad]
-    return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, foreach=False)
+    decay = [p for p in params if p.dim() > 1]
+    no_decay = [p for p in params if p.dim() <= 1]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                              {"params": no_decay, "weight_decay": 0.0}],
+                             lr=lr, betas=(momentum, 0.999), foreach=False)
 
 
 def train_step(net, opt, images, gt_labels, gt_bboxes, gt_mask):
@@ -298,6 +303,7 @@ def train_step(net, opt, images, gt_labels, gt_bboxes, gt_mask):
     total, box, cls, dfl = detection_loss(out, net.strides, net.reg_max, net.nc, gt_labels, gt_bboxes, gt_mask)
     opt.zero_grad()
     total.backward()
+    torch.nn.utils.clip_grad_norm_([p for p in net.parameters() if p.requires_grad], 10.0)
     opt.step()
     return box, cls, dfl
 

@@ -72,6 +72,7 @@ const std::map<std::string, OptionSetter>& option_setters() {
     add("close_mosaic", &YoloTrainOptions::close_mosaic);
     add("augment", &YoloTrainOptions::augment);
     add("workers", &YoloTrainOptions::workers);
+    add("cache", &YoloTrainOptions::cache);
     add("seed", &YoloTrainOptions::seed);
     add("project", &YoloTrainOptions::project);
     add("resume", &YoloTrainOptions::resume);
@@ -137,7 +138,7 @@ written by ``save``. ``train`` releases the GIL; Ctrl-C stops it between steps.)
 one dict per epoch (epoch, box, cls, dfl, map50, map, lr, seconds). Keywords (YoloTrainOptions, ultralytics'
 names): epochs, imgsz, batch, device, optimizer ("auto", "SGD", "AdamW"), lr (0 = the optimizer's default),
 lrf, cos_lr, momentum, weight_decay, warmup_epochs, ema, amp, hsv_h, hsv_s, hsv_v, degrees, translate,
-scale, shear, fliplr, mosaic, close_mosaic, augment, workers, seed, project (run folder: weights/last and
+scale, shear, fliplr, mosaic, close_mosaic, augment, workers, cache, seed, project (run folder: weights/last and
 best .safetensors, results.csv, results.png), resume, progress (True: a bar, False, or a callable receiving
 a dict), on_epoch (a callable receiving each epoch's dict). The GIL is released; Ctrl-C raises
 KeyboardInterrupt after writing project's last.safetensors, which ``resume=True`` continues. Afterwards the

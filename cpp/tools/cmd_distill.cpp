@@ -27,6 +27,7 @@ struct DistillArgs {
   ModelArgs base;
   std::string input, output, target = "yolo-n", truth;
   YoloTrainOptions train;
+  float confidence = 0;
   bool no_progress = false;
   bool overwrite = false;
 };
@@ -37,6 +38,7 @@ int run_distill(const DistillArgs& a) {
   // 1. Label (resumes an earlier run with the same model and ontology).
   LabelOptions lo;
   lo.overwrite = a.overwrite;
+  lo.confidence = a.confidence;
   std::unique_ptr<ProgressReporter> progress = a.no_progress ? nullptr : make_default_progress();
   lo.progress = progress.get();
   const std::shared_ptr<BaseModel> base = build_model(a.base);
@@ -48,6 +50,7 @@ int run_distill(const DistillArgs& a) {
   const fs::path checkpoint = output / "target" / (a.target + ".safetensors");
   YoloTrainOptions train = a.train;
   train.project = output / "target" / (a.target + "_run");
+  if (!a.base.device.empty()) train.device = a.base.device;  // one --device for labelling and training
   train.resume = true;
   train.progress = progress.get();
   train.on_epoch = [&](const YoloEpoch& e) { print_epoch(e, train.epochs); };
@@ -97,8 +100,10 @@ SubcommandRunner add_distill_command(CLI::App& app) {
   cmd->add_option("--input", a->input, "folder of images")->required();
   cmd->add_option("--output", a->output, "output folder: the dataset, target/<target>.safetensors")->required();
   cmd->add_option("--target", a->target, "yolo-n or yolo-s")->capture_default_str();
+  cmd->add_option("--confidence", a->confidence, "labelling: keep base-model detections at least this confident")
+      ->capture_default_str();
   cmd->add_option("--truth", a->truth, "human-labelled dataset to evaluate against (any format)");
-  add_train_args(cmd, a->train);
+  add_train_args(cmd, a->train, /*with_device=*/false);
   cmd->add_flag("--no-progress", a->no_progress, "no progress bar");
   cmd->add_flag("--overwrite", a->overwrite, "start over: delete an earlier labelling run and checkpoint in OUTPUT");
   return [cmd, a]() -> int {

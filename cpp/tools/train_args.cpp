@@ -6,11 +6,11 @@
 
 namespace autodistill::cli {
 
-void add_train_args(CLI::App* cmd, YoloTrainOptions& o) {
+void add_train_args(CLI::App* cmd, YoloTrainOptions& o, bool with_device) {
   cmd->add_option("--epochs", o.epochs)->capture_default_str();
   cmd->add_option("--imgsz", o.imgsz, "square size, a multiple of 32")->capture_default_str();
   cmd->add_option("--batch", o.batch)->capture_default_str();
-  cmd->add_option("--device", o.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
+  if (with_device) cmd->add_option("--device", o.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
   cmd->add_option("--optimizer", o.optimizer, "auto (AdamW below 10k steps, else SGD), SGD or AdamW")
       ->check(CLI::IsMember({"auto", "SGD", "AdamW"}))
       ->capture_default_str();

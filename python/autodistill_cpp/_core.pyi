@@ -505,7 +505,7 @@ class YOLO:
               warmup_epochs: float = 3.0, ema: bool = True, amp: bool = True, hsv_h: float = 0.015,
               hsv_s: float = 0.7, hsv_v: float = 0.4, degrees: float = 0.0, translate: float = 0.1,
               scale: float = 0.5, shear: float = 0.0, fliplr: float = 0.5, mosaic: float = 1.0,
-              close_mosaic: int = 10, augment: bool = True, workers: int = 2, seed: int = 0,
+              close_mosaic: int = 10, augment: bool = True, workers: int = 2, cache: bool = True, seed: int = 0,
               project: Optional[PathLike] = None, resume: bool = False,
               progress: Union[bool, Callable[[Dict[str, Any]], None], None] = True,
               on_epoch: Optional[Callable[[Dict[str, float]], None]] = None) -> List[Dict[str, float]]: ...

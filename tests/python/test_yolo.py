@@ -94,3 +94,25 @@ def test_yolo_train_ctrl_c_leaves_a_resumable_run(tmp_path):
                                                        batch=4, project=tmp_path / "run", resume=True,
                                                        progress=False)
     assert [h["epoch"] for h in history] == [0, 1, 2]
+
+
+def test_yolo_train_bad_data_is_named(tmp_path):
+    write_dataset(tmp_path)
+    data = tmp_path / "data" / "data.yaml"
+    model = ad.YOLO("n", ["square"], imgsz=64)
+    # A label id beyond nc: the label file and line are named.
+    label = sorted((tmp_path / "data" / "train" / "labels").glob("*.txt"))[0]
+    good = label.read_text()
+    label.write_text("3 0.5 0.5 0.2 0.2\n")
+    with pytest.raises(OSError, match=rf"{label.name}:1: class id 3 is not below nc = 1"):
+        model.train(data, epochs=1, imgsz=64, progress=False)
+    label.write_text(good)
+    # A data.yaml whose split folder is missing.
+    bad = tmp_path / "data" / "bad.yaml"
+    bad.write_text(data.read_text().replace("train/images", "nowhere/images"))
+    with pytest.raises(OSError, match="nowhere"):
+        model.train(bad, epochs=1, imgsz=64, progress=False)
+    # A model made for other classes cannot train on this dataset.
+    other = ad.YOLO("n", ["circle"], imgsz=64)
+    with pytest.raises(ValueError, match=r"\[square\] are not the model's \[circle\]"):
+        other.train(data, epochs=1, imgsz=64, progress=False)

@@ -56,9 +56,10 @@ def trained(tmp_path_factory):
     ad.DetectionDataset(CLASSES, images).as_yolo(tmp / "data")
     model = ad.YOLO("n", CLASSES, imgsz=SIZE)
     model.save(tmp / "init.safetensors")
-    # warmup_steps=1: the first step runs at the peak lr; no flips: the twin sees the same pixels.
-    history = model.train(tmp / "data" / "data.yaml", epochs=1, imgsz=SIZE, batch=8, lr=2e-3, weight_decay=5e-4,
-                          warmup_steps=1, hflip=False)
+    # No warm-up: the single step runs at the peak lr; no augmentation: the twin sees the same pixels;
+    # no EMA: the saved weights are those after the step.
+    history = model.train(tmp / "data" / "data.yaml", epochs=1, imgsz=SIZE, batch=8, optimizer="AdamW", lr=2e-3,
+                          weight_decay=5e-4, warmup_epochs=0, augment=False, ema=False, progress=False)
     model.save(tmp / "step1.safetensors")
     return tmp, train, history[0]
 
@@ -106,11 +107,12 @@ def test_adamw_step_matches_cpp(trained):
         # A first Adam step moves a weight by about lr (2e-3) in the gradient's sign, whatever the loss
         # scale (the loss test checks values), so a wrong sign, decay or bias correction shows on most
         # entries. Where |grad| is near Adam's eps (1e-8), summation-order noise (C++ shuffles the batch)
-        # can move single entries by up to 2 lr: allow a few in a million.
+        # (and the gradient-norm clipping that rescales it) can move single entries by up to 2 lr: allow
+        # one in a thousand; a real mismatch moves most entries.
         off += int((d > 1e-5).sum())
         total += ref.numel()
         moved += int((ref.double() - before[name].double()).abs().gt(1e-4).sum())
-    assert off <= 1e-4 * total
+    assert off <= 1e-3 * total
     assert moved > total // 2
 
 

@@ -116,6 +116,7 @@ class Trainer {
     lo.workers = std::max(1, o.workers);
     lo.seed = o.seed;
     lo.augment = o.augment;
+    lo.cache_bytes = o.cache ? size_t(2) << 30 : 0;
     lo.augment_options = {o.hsv_h, o.hsv_s, o.hsv_v, o.degrees, o.translate, o.scale, o.shear, o.fliplr, o.mosaic};
     loader_ = std::make_unique<BatchLoader>(std::move(samples), lo);
     nb_ = loader_->batches_per_epoch();
@@ -415,6 +416,7 @@ nlohmann::json options_to_json(const YoloTrainOptions& o) {
           {"close_mosaic", o.close_mosaic},
           {"augment", o.augment},
           {"workers", o.workers},
+          {"cache", o.cache},
           {"seed", o.seed},
           {"project", o.project.string()}};
 }

@@ -52,6 +52,7 @@ struct YoloTrainOptions {
   int64_t close_mosaic = 10;                       ///< the last N epochs train without mosaic
   bool augment = true;                             ///< false: letterbox only (all of the above off)
   int workers = 2;                                 ///< data-loader threads
+  bool cache = true;  ///< keep decoded, resized training images in RAM (up to 2 GiB; the rest decodes each time)
   uint64_t seed = 0;                               ///< same seed, same data = same run on CPU
   /// Run folder: weights/last.safetensors (with the state to resume), weights/best.safetensors,
   /// results.csv and results.png, updated after every epoch. Empty: nothing is written.
