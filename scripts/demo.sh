@@ -19,11 +19,11 @@ done
 # libpng warns about the ICC profiles of two of these PNGs; the warnings are harmless.
 quiet() { "$@" 2> >(grep -v "libpng warning" >&2); }
 
-echo "==> autodistill-cpp distill (cascade model: face, upper body -> YOLO-n, 10 epochs at 320 px)"
+echo "==> autodistill-cpp distill (cascade model: face, upper body -> YOLO-n, 30 epochs at 320 px)"
 # A re-run resumes each stage (labels done, training finished) instead of starting over; --overwrite
 # would start over.
 quiet .venv/bin/autodistill-cpp distill --model cascade --ontology '{"face": "face", "upper body": "person"}' \
-  --input "$OUT/photos" --output "$OUT/dataset" --confidence 0.4 --target yolo-n --epochs 10 --imgsz 320 --batch 8
+  --input "$OUT/photos" --output "$OUT/dataset" --confidence 0.4 --target yolo-n --epochs 30 --imgsz 320 --batch 8
 echo "==> autodistill-cpp grid"
 quiet .venv/bin/autodistill-cpp grid --dataset "$OUT/dataset" --n 16 --min-confidence 0.4 --out "$OUT/grid.png"
 echo "==> autodistill-cpp export"

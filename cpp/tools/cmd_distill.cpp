@@ -77,10 +77,13 @@ int run_distill(const DistillArgs& a) {
   // 3. What the target learned: against the base model's labels on the held-out split, and
   //    against human labels when given.
   const DetectionDataset labels = load_label_output(output);
-  bool any_valid = false;
-  for (const DatasetImage& im : labels.images()) any_valid = any_valid || im.split == "valid";
-  const std::string split = any_valid ? "valid" : "train";
-  std::printf("\n== target vs the base model's labels (%s split) ==\n%s", split.c_str(),
+  // The held-out split shows generalisation; when it holds no labels at all (tiny runs), every image
+  // is evaluated instead, which shows what the target reproduced of what it was trained on.
+  bool valid_has_labels = false;
+  for (const DatasetImage& im : labels.images()) valid_has_labels |= im.split == "valid" && im.detections.size() > 0;
+  const std::string split = valid_has_labels ? "valid" : "";
+  std::printf("\n== target vs the base model's labels (%s) ==\n%s",
+              valid_has_labels ? "valid split" : "all images: the valid split has no labels",
               target.evaluate(labels, split).to_table().c_str());
   if (!a.truth.empty()) {
     const DetectionDataset truth = read_dataset(a.truth);

@@ -2,7 +2,10 @@
 
 #include <cstdio>
 
+#include <string>
+
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 namespace autodistill::cli {
 
@@ -25,8 +28,10 @@ void add_train_args(CLI::App* cmd, YoloTrainOptions& o, bool with_device) {
 }
 
 void print_epoch(const YoloEpoch& e, int64_t epochs) {
-  std::printf("epoch %ld/%ld: box %.3f cls %.3f dfl %.3f  mAP50 %.3f mAP50-95 %.3f  (%.1f s)\n", long(e.epoch + 1),
-              long(epochs), e.box, e.cls, e.dfl, e.map50, e.map, e.seconds);
+  const std::string map = e.map50 < 0 ? std::string("(no validation labels)")
+                                      : fmt::format("mAP50 {:.3f} mAP50-95 {:.3f}", e.map50, e.map);
+  std::printf("epoch %ld/%ld: box %.3f cls %.3f dfl %.3f  %s  (%.1f s)\n", long(e.epoch + 1), long(epochs), e.box,
+              e.cls, e.dfl, map.c_str(), e.seconds);
   std::fflush(stdout);
 }
 

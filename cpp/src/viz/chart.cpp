@@ -43,7 +43,10 @@ cv::Mat line_chart(const std::string& title, const std::vector<ChartSeries>& ser
   // Plot area: room for y tick labels on the left, x labels below.
   const cv::Rect area(52, 28, width - 52 - 12, height - 28 - 26);
   cv::rectangle(img, area, grey, 1);
-  if (!(x0 <= x1)) return img;  // nothing finite to draw
+  if (!(x0 <= x1)) {  // nothing finite to draw
+    text(img, "no data", {area.x + area.width / 2 - 28, area.y + area.height / 2}, 0.5, grey * 0.7);
+    return img;
+  }
   if (x1 == x0) x0 -= 0.5, x1 += 0.5;
   if (y1 == y0) y0 -= std::max(0.5, std::abs(y0) * 0.1), y1 += std::max(0.5, std::abs(y1) * 0.1);
   const auto px = [&](double x, double y) {

@@ -18,7 +18,7 @@ struct ChartSeries {
 
 /// A titled line chart, `width` x `height` pixels: white background, axes with min/max tick labels,
 /// one polyline (with dots) per series in class_palette() colours, a legend when any series is
-/// named. Empty series give an empty frame with the title. InvalidArgument when x and y lengths
+/// named. Without any finite point the frame says "no data". InvalidArgument when x and y lengths
 /// differ or the size is below 120 x 90.
 cv::Mat line_chart(const std::string& title, const std::vector<ChartSeries>& series, int width = 400,
                    int height = 300);

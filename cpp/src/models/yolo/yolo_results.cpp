@@ -1,6 +1,7 @@
 #include "yolo_results.h"
 
 #include <cmath>
+#include <string>
 
 #include <fmt/format.h>
 #include <opencv2/core.hpp>
@@ -14,9 +15,11 @@ namespace autodistill::yolo {
 void write_results(const std::filesystem::path& run_dir, const std::vector<YoloEpoch>& history) {
   std::string csv =
       "epoch,train/box_loss,train/cls_loss,train/dfl_loss,metrics/mAP50(B),metrics/mAP50-95(B),lr/pg0,time\n";
+  // mAP cells stay empty for epochs without validation labels (pandas reads them as NaN).
+  const auto metric = [](double v) { return v < 0 ? std::string() : fmt::format("{:.5f}", v); };
   for (const YoloEpoch& e : history)
-    csv += fmt::format("{},{:.5f},{:.5f},{:.5f},{:.5f},{:.5f},{:.6g},{:.1f}\n", e.epoch + 1, e.box, e.cls, e.dfl,
-                       e.map50, e.map, e.lr, e.seconds);
+    csv += fmt::format("{},{:.5f},{:.5f},{:.5f},{},{},{:.6g},{:.1f}\n", e.epoch + 1, e.box, e.cls, e.dfl,
+                       metric(e.map50), metric(e.map), e.lr, e.seconds);
   write_file_atomic(run_dir / "results.csv", csv);
 
   std::vector<double> x;
