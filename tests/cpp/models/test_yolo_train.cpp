@@ -239,7 +239,14 @@ TEST_CASE("yolo: bad training input is named", "[yolo][train]") {
 
   // Resuming a run made for other classes, or with another image size, is refused.
   o.project = dir / "run";
+  o.epochs = 2;
   train(net, meta_for(ds), ds, none, o);
+  // Without validation labels the latest epoch is the best: best and last hold the same weights.
+  YoloNet from_best(scale_from_name("n"), 2), from_last(scale_from_name("n"), 2);
+  load_checkpoint_weights(dir / "run" / "weights" / "best.safetensors", from_best);
+  load_checkpoint_weights(dir / "run" / "weights" / "last.safetensors", from_last);
+  CHECK(same_weights(from_best, from_last, 0));
+  CHECK(same_weights(from_best, net, 0));
   o.resume = true;
   YoloNet other(scale_from_name("n"), 2);
   CHECK_THROWS_WITH(train(other, {"n", {"cat", "dog"}, 64, nullptr}, DetectionDataset({"cat", "dog"}, ds.images()), none, o),

@@ -179,18 +179,18 @@ class Trainer {
     }
   }
 
-  // Learning rate (and SGD momentum) of global step `i`: linear warm-up from 0, then linear or
-  // cosine decay from lr0 to lr0 * lrf over the run.
-  double set_schedule(int64_t i) {
+  // Learning rate and SGD momentum of global step `i`: linear warm-up from 0 (momentum from 0.8), then
+  // linear or cosine decay from lr0 to lr0 * lrf over the run.
+  std::pair<double, double> schedule(int64_t i) const {
     const double x = double(i) / double(nb_ * o_.epochs);
     const double decay = o_.cos_lr ? o_.lrf + (1 - o_.lrf) * 0.5 * (1 + std::cos(M_PI * x)) : (1 - x) * (1 - o_.lrf) + o_.lrf;
-    double lr = lr0_ * decay;
-    double momentum = o_.momentum;
-    if (i < warmup_) {
-      const double w = double(i + 1) / double(warmup_);
-      lr *= w;
-      momentum = 0.8 + (o_.momentum - 0.8) * w;
-    }
+    if (i >= warmup_) return {lr0_ * decay, o_.momentum};
+    const double w = double(i + 1) / double(warmup_);
+    return {lr0_ * decay * w, 0.8 + (o_.momentum - 0.8) * w};
+  }
+
+  double set_schedule(int64_t i) {
+    const auto [lr, momentum] = schedule(i);
     for (auto& g : opt_->param_groups()) {
       if (optimizer_ == "SGD")
         static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr).momentum(momentum);
@@ -206,14 +206,13 @@ class Trainer {
     const bool mosaic = epoch < o_.epochs - o_.close_mosaic;
     if (o_.progress) o_.progress->start(fmt::format("epoch {}/{}", epoch + 1, o_.epochs), nb_);
     if (o_.progress && state_.step) o_.progress->advance(state_.step);
-    double lr = 0;
     if (state_.step < nb_) {
       loader_->start_epoch(epoch, mosaic);
       for (int64_t k = 0; k < state_.step; ++k) loader_->next();  // resumed mid-epoch: same batches as before
       net_.train();
       while (std::optional<Batch> batch = loader_->next()) {
         throw_if_interrupted();
-        lr = set_schedule(epoch * nb_ + state_.step);
+        set_schedule(epoch * nb_ + state_.step);
         train_step(*batch);
         ++state_.step;
         if (o_.progress)
@@ -226,16 +225,18 @@ class Trainer {
     e.box = state_.sums[0] / double(nb_);
     e.cls = state_.sums[1] / double(nb_);
     e.dfl = state_.sums[2] / double(nb_);
-    e.lr = lr ? lr : set_schedule(epoch * nb_ + nb_ - 1);
+    e.lr = schedule(epoch * nb_ + nb_ - 1).first;
     throw_if_interrupted();
     validate(e);
     e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (o_.progress) o_.progress->finish(fmt::format("box {:.3f} cls {:.3f} dfl {:.3f} mAP50 {:.3f} mAP50-95 {:.3f}", e.box,
-                                                     e.cls, e.dfl, e.map50, e.map));
-    log_info("yolo epoch {}/{}: box {:.3f} cls {:.3f} dfl {:.3f} mAP50 {:.3f} mAP50-95 {:.3f} ({:.1f} s)", epoch + 1,
-             o_.epochs, e.box, e.cls, e.dfl, e.map50, e.map, e.seconds);
+    const std::string map = e.map50 < 0 ? std::string("no validation labels")
+                                        : fmt::format("mAP50 {:.3f} mAP50-95 {:.3f}", e.map50, e.map);
+    if (o_.progress) o_.progress->finish(fmt::format("box {:.3f} cls {:.3f} dfl {:.3f} {}", e.box, e.cls, e.dfl, map));
+    log_info("yolo epoch {}/{}: box {:.3f} cls {:.3f} dfl {:.3f} {} ({:.1f} s)", epoch + 1, o_.epochs, e.box, e.cls,
+             e.dfl, map, e.seconds);
     state_.history.push_back(e);
-    const bool improved = fitness(e) > state_.best_fitness || state_.history.size() == 1;
+    // Without validation labels there is nothing to rank epochs by: the latest is the best.
+    const bool improved = e.map50 < 0 || fitness(e) > state_.best_fitness;
     if (improved) {
       state_.best_fitness = fitness(e);
       copy_weights(model_for_eval(), *best_);
@@ -367,8 +368,7 @@ class Trainer {
 
   // The model keeps the best epoch's weights (the last epoch's EMA without validation).
   void finish() {
-    const bool validated = !state_.history.empty() && state_.history.back().map50 >= 0;
-    copy_weights(validated ? *best_ : model_for_eval(), net_);
+    copy_weights(*best_, net_);
     net_.eval();
   }
 
