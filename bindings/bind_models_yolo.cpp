@@ -130,7 +130,7 @@ void bind_models_yolo(py::module_& m) {
 
 ``YOLO("n", classes)`` builds an untrained network ("n" or "s"); ``YOLO.load(path)`` reads a checkpoint
 written by ``save``. ``train`` releases the GIL; Ctrl-C stops it between steps.)doc")
-      .def(py::init<const std::string&, std::vector<std::string>, int64_t>(), py::arg("scale"), py::arg("classes"),
+      .def(py::init<const std::string&, std::vector<std::string>, int64_t>(), py::arg("scale"), py::arg("classes") = std::vector<std::string>{},
            py::arg("imgsz") = 640)
       .def_static("load", &YOLO::load, py::arg("path"), py::call_guard<py::gil_scoped_release>())
       .def("train", &train_py, py::arg("data_yaml"),

@@ -48,6 +48,15 @@ def test_yolo_train_predict_evaluate_save_load(tmp_path):
         ad.YOLO("n", ["other"], imgsz=64).train(tmp_path / "data" / "data.yaml", epochs=1, imgsz=64)
 
 
+def test_yolo_without_classes_takes_the_datasets(tmp_path):
+    write_dataset(tmp_path)
+    model = ad.YOLO("n", imgsz=64)
+    with pytest.raises(ValueError, match="no classes yet"):
+        model.predict(np.zeros((32, 32, 3), np.uint8))
+    model.train(tmp_path / "data" / "data.yaml", epochs=1, imgsz=64, batch=4, progress=False)
+    assert model.classes == ["square"] and model.num_parameters() > 3_000_000
+
+
 def test_yolo_train_run_folder_callbacks_and_keywords(tmp_path):
     write_dataset(tmp_path)
     model = ad.YOLO("n", ["square"], imgsz=64)

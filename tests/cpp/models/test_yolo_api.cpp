@@ -35,7 +35,9 @@ TEST_CASE("YOLO: save and load give the same model and predictions", "[yolo][api
 TEST_CASE("YOLO: bad input is named", "[yolo][api]") {
   test::TempDir dir("yolo_api_bad");
   CHECK_THROWS_WITH(YOLO("m", {"a"}), Catch::Contains("'n' or 's'"));
-  CHECK_THROWS_WITH(YOLO("n", {}), Catch::Contains("at least one class"));
+  CHECK_THROWS_WITH(YOLO("n").predict(cv::Mat(32, 32, CV_8UC3, cv::Scalar::all(0))),
+                    Catch::Contains("YOLO-n has no classes yet"));
+  CHECK_THROWS_WITH(YOLO("n").save(dir / "none.safetensors"), Catch::Contains("no classes yet"));
   CHECK_THROWS_WITH(YOLO("n", {"a"}, 100), Catch::Contains("multiple of 32"));
   save_safetensors(dir / "other.safetensors", {{"x", at::zeros({2})}});
   CHECK_THROWS_WITH(YOLO::load(dir / "other.safetensors"), Catch::Contains("not an autodistill-cpp YOLO checkpoint"));

@@ -16,15 +16,20 @@
 namespace autodistill {
 
 struct YOLO::Impl {
-  std::shared_ptr<yolo::YoloNet> net;
+  std::shared_ptr<yolo::YoloNet> net;  // null until the classes are known
+  yolo::YoloNet& network(const YOLO& y);  // the network; InvalidArgument while there is none
   nlohmann::json train_args;  // of the run that trained it, kept in checkpoints
 };
 
 YOLO::YOLO(const std::string& scale, std::vector<std::string> classes, int64_t imgsz)
     : scale_(scale), classes_(std::move(classes)), imgsz_(imgsz), impl_(std::make_unique<Impl>()) {
-  AD_CHECK(!classes_.empty(), "YOLO needs at least one class");
+  yolo::scale_from_name(scale_);  // InvalidArgument for an unknown scale, with or without classes
   AD_CHECK(imgsz_ >= 32 && imgsz_ % 32 == 0, "YOLO imgsz must be a positive multiple of 32, got {}", imgsz_);
   ensure_threads_configured();
+  if (!classes_.empty()) build_network();
+}
+
+void YOLO::build_network() {
   // A new model starts from the same initial weights every time (what makes training with a seed
   // repeatable), without disturbing the caller's random stream.
   at::Generator gen = at::detail::getDefaultCPUGenerator();
@@ -34,13 +39,18 @@ YOLO::YOLO(const std::string& scale, std::vector<std::string> classes, int64_t i
   gen.set_state(saved);
 }
 
+yolo::YoloNet& YOLO::Impl::network(const YOLO& y) {
+  AD_CHECK(net, "YOLO-{} has no classes yet: train it on a dataset first, or give the classes when making it", y.scale_);
+  return *net;
+}
+
 YOLO::~YOLO() = default;
 YOLO::YOLO(YOLO&&) noexcept = default;
 YOLO& YOLO::operator=(YOLO&&) noexcept = default;
 
 int64_t YOLO::num_parameters() const {
   int64_t n = 0;
-  for (const auto& p : impl_->net->parameters()) n += p.numel();
+  for (const auto& p : impl_->network(*this).parameters()) n += p.numel();
   return n;
 }
 
@@ -60,10 +70,15 @@ std::vector<YoloEpoch> YOLO::train(const std::filesystem::path& data_yaml, const
 
 std::vector<YoloEpoch> YOLO::train(const DetectionDataset& train_ds, const DetectionDataset& valid,
                                    const YoloTrainOptions& o) {
+  if (!impl_->net) {  // YOLO("n"): the dataset names the classes
+    AD_CHECK(!train_ds.classes().empty(), "YOLO train: the dataset has no classes");
+    classes_ = train_ds.classes();
+    build_network();
+  }
   AD_CHECK(train_ds.classes() == classes_, "YOLO train: the dataset's classes [{}] are not the model's [{}]",
            fmt::join(train_ds.classes(), ", "), fmt::join(classes_, ", "));
   yolo::CheckpointMeta meta{scale_, classes_, o.imgsz, nullptr};
-  std::vector<YoloEpoch> history = yolo::train(*impl_->net, meta, train_ds, valid, o);
+  std::vector<YoloEpoch> history = yolo::train(impl_->network(*this), meta, train_ds, valid, o);
   imgsz_ = o.imgsz;
   impl_->train_args = yolo::options_to_json(o);
   return history;
@@ -71,7 +86,7 @@ std::vector<YoloEpoch> YOLO::train(const DetectionDataset& train_ds, const Detec
 
 std::vector<Detections> YOLO::predict_batch(const std::vector<cv::Mat>& images, float confidence, float iou) {
   if (images.empty()) return {};
-  return yolo::predict(*impl_->net, images, imgsz_, confidence, iou);
+  return yolo::predict(impl_->network(*this), images, imgsz_, confidence, iou);
 }
 
 Detections YOLO::predict(const cv::Mat& image, float confidence, float iou) {
@@ -87,7 +102,7 @@ EvaluationReport YOLO::evaluate(const DetectionDataset& truth, const std::string
 }
 
 void YOLO::save(const std::filesystem::path& path) const {
-  yolo::save_checkpoint(path, *impl_->net, {scale_, classes_, imgsz_, impl_->train_args});
+  yolo::save_checkpoint(path, impl_->network(*this), {scale_, classes_, imgsz_, impl_->train_args});
 }
 
 YOLO YOLO::load(const std::filesystem::path& path) {
@@ -99,12 +114,12 @@ YOLO YOLO::load(const std::filesystem::path& path) {
   return model;
 }
 
-void YOLO::to(const std::string& device) { impl_->net->to(clip_common::resolve_device(device)); }
+void YOLO::to(const std::string& device) { impl_->network(*this).to(clip_common::resolve_device(device)); }
 
-std::string YOLO::device() const { return impl_->net->parameters().front().device().str(); }
+std::string YOLO::device() const { return impl_->network(*this).parameters().front().device().str(); }
 
 void YOLO::export_torchscript(const std::filesystem::path& path) const {
-  yolo::save_torchscript(*impl_->net, {scale_, classes_, imgsz_}, path);
+  yolo::save_torchscript(impl_->network(*this), {scale_, classes_, imgsz_}, path);
 }
 
 }  // namespace autodistill

@@ -68,8 +68,10 @@ struct YoloTrainOptions {
 
 class YOLO {
  public:
-  /// An untrained network: `scale` "n" or "s", any number of classes (InvalidArgument otherwise).
-  YOLO(const std::string& scale, std::vector<std::string> classes, int64_t imgsz = 640);
+  /// An untrained network: `scale` "n" or "s" (InvalidArgument otherwise), any number of classes.
+  /// Without classes (`YOLO("n")`) the network is made by the first train(), with the dataset's
+  /// classes; until then predict, save and export are InvalidArgument.
+  explicit YOLO(const std::string& scale, std::vector<std::string> classes = {}, int64_t imgsz = 640);
   /// A checkpoint written by save(); IOError naming the file when it is not one.
   static YOLO load(const std::filesystem::path& path);
   ~YOLO();
@@ -123,6 +125,8 @@ class YOLO {
   struct Impl;
 
  private:
+  void build_network();
+
   std::string scale_;
   std::vector<std::string> classes_;
   int64_t imgsz_ = 640;
