@@ -6,6 +6,7 @@
 #include <pybind11/stl/filesystem.h>
 
 #include "autodistill/core/image.h"
+#include "autodistill/models/target_model.h"
 #include "autodistill/models/yolo/yolo.h"
 #include "bindings.h"
 #include "numpy_mat.h"
@@ -126,12 +127,63 @@ py::list train_py(YOLO& self, const std::filesystem::path& data_yaml, const py::
 }  // namespace
 
 void bind_models_yolo(py::module_& m) {
-  py::class_<YOLO>(m, "YOLO", R"doc(The target model: a YOLOv8-family detector trained natively (docs/target_model.md).
+  py::class_<TargetModel>(m, "TargetModel", R"doc(A trained (distilled) model, whatever its architecture (YOLO is the
+one here): predict, evaluate against a labelled dataset, save, export to TorchScript.)doc")
+      .def(
+          "predict",
+          [](TargetModel& self, py::handle image, float confidence, float iou) {
+            std::vector<py::object> keep;
+            const cv::Mat mat = image_or_path(image, keep);
+            py::gil_scoped_release release;
+            return self.predict(mat, confidence, iou);
+          },
+          py::arg("image"), py::arg("confidence") = 0.25f, py::arg("iou") = 0.7f,
+          "Detections in the image's own pixels: an (H, W, 3) uint8 BGR array or a path.")
+      .def(
+          "predict_batch",
+          [](TargetModel& self, const py::iterable& images, float confidence, float iou) {
+            std::vector<py::object> keep;
+            std::vector<cv::Mat> mats;
+            for (py::handle h : images) mats.push_back(image_or_path(h, keep));
+            py::gil_scoped_release release;
+            return self.predict_batch(mats, confidence, iou);
+          },
+          py::arg("images"), py::arg("confidence") = 0.25f, py::arg("iou") = 0.7f)
+      .def(
+          "evaluate",
+          [](TargetModel& self, py::handle truth, const std::string& split, double confidence, double iou) {
+            EvaluateOptions o;
+            o.confidence = confidence;
+            o.iou = iou;
+            if (py::isinstance<DetectionDataset>(truth)) {
+              const DetectionDataset& ds = truth.cast<const DetectionDataset&>();
+              py::gil_scoped_release release;
+              return self.evaluate(ds, split, o);
+            }
+            const auto path = truth.cast<std::filesystem::path>();
+            py::gil_scoped_release release;
+            return self.evaluate(path, split, o);
+          },
+          py::arg("truth"), py::arg("split") = "", py::arg("confidence") = 0.5, py::arg("iou") = 0.5,
+          "EvaluationReport of the model's predictions on the truth's images (of `split`; \"\" = all); `truth` is "
+          "a DetectionDataset or a dataset path (data.yaml, COCO json, VOC folder).")
+      .def("save", &TargetModel::save, py::arg("path"), py::call_guard<py::gil_scoped_release>())
+      .def("export_torchscript", &TargetModel::export_torchscript, py::arg("path"),
+           py::call_guard<py::gil_scoped_release>(),
+           "Writes a TorchScript archive for torch.jit.load (for YOLO: forward(images float (B, 3, H, W) RGB in "
+           "[0, 1], H and W multiples of 32) -> (B, A, 4 + nc) boxes xyxy in input pixels then sigmoid class "
+           "scores; docs/target_model.md, Export).")
+      .def_property_readonly("classes", &TargetModel::classes);
 
-``YOLO("n", classes)`` builds an untrained network ("n" or "s"); ``YOLO.load(path)`` reads a checkpoint
-written by ``save``. ``train`` releases the GIL; Ctrl-C stops it between steps.)doc")
+  py::class_<YOLO, TargetModel>(m, "YOLO", R"doc(The target model: a YOLOv8-family detector trained natively (docs/target_model.md).
+
+``YOLO("n")`` (classes from the dataset at the first ``train``), ``YOLO("n", classes)`` builds an untrained
+network ("n" or "s"); ``YOLO("best.safetensors")`` or ``YOLO.load(path)`` reads a checkpoint written by
+``save`` or a training run. ``train`` releases the GIL; Ctrl-C stops it between steps.)doc")
       .def(py::init<const std::string&, std::vector<std::string>, int64_t>(), py::arg("scale"), py::arg("classes") = std::vector<std::string>{},
            py::arg("imgsz") = 640)
+      .def(py::init([](const std::filesystem::path& checkpoint) { return YOLO::load(checkpoint); }),
+           py::arg("checkpoint"), py::call_guard<py::gil_scoped_release>())
       .def_static("load", &YOLO::load, py::arg("path"), py::call_guard<py::gil_scoped_release>())
       .def("train", &train_py, py::arg("data_yaml"),
            R"doc(Trains on the data.yaml's train split, validating on its valid split after every epoch; returns
@@ -143,46 +195,9 @@ best .safetensors, results.csv, results.png), resume, progress (True: a bar, Fal
 a dict), on_epoch (a callable receiving each epoch's dict). The GIL is released; Ctrl-C raises
 KeyboardInterrupt after writing project's last.safetensors, which ``resume=True`` continues. Afterwards the
 model holds the best epoch's weights.)doc")
-      .def(
-          "predict",
-          [](YOLO& self, py::handle image, float confidence, float iou) {
-            std::vector<py::object> keep;
-            const cv::Mat mat = image_or_path(image, keep);
-            py::gil_scoped_release release;
-            return self.predict(mat, confidence, iou);
-          },
-          py::arg("image"), py::arg("confidence") = 0.25f, py::arg("iou") = 0.7f,
-          "Detections in the image's own pixels: an (H, W, 3) uint8 BGR array or a path.")
-      .def(
-          "predict_batch",
-          [](YOLO& self, const py::iterable& images, float confidence, float iou) {
-            std::vector<py::object> keep;
-            std::vector<cv::Mat> mats;
-            for (py::handle h : images) mats.push_back(image_or_path(h, keep));
-            py::gil_scoped_release release;
-            return self.predict_batch(mats, confidence, iou);
-          },
-          py::arg("images"), py::arg("confidence") = 0.25f, py::arg("iou") = 0.7f)
-      .def(
-          "evaluate",
-          [](YOLO& self, const DetectionDataset& truth, const std::string& split, double confidence, double iou) {
-            EvaluateOptions o;
-            o.confidence = confidence;
-            o.iou = iou;
-            py::gil_scoped_release release;
-            return self.evaluate(truth, split, o);
-          },
-          py::arg("truth"), py::arg("split") = "", py::arg("confidence") = 0.5, py::arg("iou") = 0.5,
-          "EvaluationReport of the model's predictions on the truth's images (of `split`; \"\" = all).")
-      .def("save", &YOLO::save, py::arg("path"), py::call_guard<py::gil_scoped_release>())
       .def("to", &YOLO::to, py::arg("device"), py::call_guard<py::gil_scoped_release>(),
            "Moves the network (\"cpu\", \"cuda\", \"cuda:N\", \"auto\").")
       .def_property_readonly("device", &YOLO::device)
-      .def("export_torchscript", &YOLO::export_torchscript, py::arg("path"), py::call_guard<py::gil_scoped_release>(),
-           "Writes a TorchScript archive for torch.jit.load: forward(images float (B, 3, H, W) RGB in [0, 1], "
-           "H and W multiples of 32) -> (B, A, 4 + nc) boxes xyxy in input pixels then sigmoid class scores "
-           "(docs/target_model.md, Export).")
-      .def_property_readonly("classes", &YOLO::classes)
       .def_property_readonly("scale", &YOLO::scale)
       .def_property_readonly("imgsz", &YOLO::imgsz)
       .def("num_parameters", &YOLO::num_parameters)

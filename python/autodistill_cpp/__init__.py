@@ -136,7 +136,7 @@ from ._core import (  # noqa: E402  (dataset evaluation)
     report_html,
 )
 from ._core import grid, plot, side_by_side  # noqa: E402  (viz/)
-from ._core import YOLO  # noqa: E402  (target model)
+from ._core import TargetModel, YOLO  # noqa: E402  (target model)
 
 __version__: str = _core.__version__
 
@@ -158,7 +158,7 @@ __all__ += [
 __all__ += ["EvaluationReport", "OntologyComparison", "compare", "compare_ontologies", "detect_dataset_format", "evaluate",
             "evaluate_coco", "evaluate_model", "read_dataset", "report_html"]
 __all__ += ["grid", "plot", "side_by_side"]
-__all__ += ["YOLO"]
+__all__ += ["TargetModel", "YOLO"]
 
 # ---- C++ logging -> Python logging, Ctrl-C -> C++ loops -------------------------------------------
 logger = _logging.getLogger("autodistill_cpp")

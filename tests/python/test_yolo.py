@@ -44,6 +44,11 @@ def test_yolo_train_predict_evaluate_save_load(tmp_path):
     assert np.allclose(before.xyxy, after.xyxy, atol=1e-4)
     report = loaded.evaluate(ds, split="valid")
     assert len(report.images) == 2
+    # A TargetModel: a checkpoint path in place of the scale, a dataset path in place of the dataset.
+    same = ad.YOLO(tmp_path / "m.safetensors")
+    assert isinstance(same, ad.TargetModel) and same.classes == ["square"]
+    on_disk = same.evaluate(tmp_path / "data" / "data.yaml", split="valid")
+    assert len(on_disk.images) == 2 and on_disk.coco_stats == pytest.approx(report.coco_stats)
     with pytest.raises(ValueError, match="not the model's"):
         ad.YOLO("n", ["other"], imgsz=64).train(tmp_path / "data" / "data.yaml", epochs=1, imgsz=64)
 

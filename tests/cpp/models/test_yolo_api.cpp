@@ -27,6 +27,12 @@ TEST_CASE("YOLO: save and load give the same model and predictions", "[yolo][api
   REQUIRE(after.size() == before.size());
   CHECK(after.xyxy().isApprox(before.xyxy()));
   CHECK(after.class_id() == before.class_id());
+  // A checkpoint path in place of the scale loads it; the model is a TargetModel.
+  YOLO from_path((dir / "m.safetensors").string());
+  TargetModel& target = from_path;
+  CHECK(target.classes() == loaded.classes());
+  CHECK(target.predict(image, 0.0f).xyxy().isApprox(before.xyxy()));
+  CHECK_THROWS_WITH(YOLO((dir / "m.safetensors").string(), {"x"}), Catch::Contains("brings its classes"));
   // Boxes are in the image's own pixels (letterbox undone): within the image give or take the
   // untrained network's spread.
   CHECK(model.predict_batch({}).empty());

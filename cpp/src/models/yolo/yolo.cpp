@@ -6,7 +6,6 @@
 
 #include "autodistill/core/error.h"
 #include "autodistill/core/threads.h"
-#include "autodistill/eval/compare.h"
 #include "../common/runtime.h"
 #include "yolo_checkpoint.h"
 #include "yolo_export.h"
@@ -23,6 +22,12 @@ struct YOLO::Impl {
 
 YOLO::YOLO(const std::string& scale, std::vector<std::string> classes, int64_t imgsz)
     : scale_(scale), classes_(std::move(classes)), imgsz_(imgsz), impl_(std::make_unique<Impl>()) {
+  std::error_code ec;
+  if (scale_ != "n" && scale_ != "s" && std::filesystem::is_regular_file(scale_, ec)) {  // YOLO("best.safetensors")
+    AD_CHECK(classes_.empty() && imgsz_ == 640, "YOLO('{}'): a checkpoint brings its classes and imgsz", scale_);
+    *this = load(scale_);
+    return;
+  }
   yolo::scale_from_name(scale_);  // InvalidArgument for an unknown scale, with or without classes
   AD_CHECK(imgsz_ >= 32 && imgsz_ % 32 == 0, "YOLO imgsz must be a positive multiple of 32, got {}", imgsz_);
   ensure_threads_configured();
@@ -87,18 +92,6 @@ std::vector<YoloEpoch> YOLO::train(const DetectionDataset& train_ds, const Detec
 std::vector<Detections> YOLO::predict_batch(const std::vector<cv::Mat>& images, float confidence, float iou) {
   if (images.empty()) return {};
   return yolo::predict(impl_->network(*this), images, imgsz_, confidence, iou);
-}
-
-Detections YOLO::predict(const cv::Mat& image, float confidence, float iou) {
-  return predict_batch({image}, confidence, iou).front();
-}
-
-EvaluationReport YOLO::evaluate(const DetectionDataset& truth, const std::string& split, const EvaluateOptions& options) {
-  // mAP ranks every prediction, so predict with a low threshold as validation does.
-  const DetectionDataset predictions = predict_dataset(
-      [this](const std::vector<cv::Mat>& images) { return predict_batch(images, 0.001f, 0.7f); }, classes_, truth,
-      split);
-  return autodistill::evaluate(predictions, split.empty() ? truth : only_split(truth, split), options);
 }
 
 void YOLO::save(const std::filesystem::path& path) const {

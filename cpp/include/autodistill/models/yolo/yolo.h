@@ -18,6 +18,7 @@
 #include "autodistill/core/progress.h"
 #include "autodistill/eval/evaluate.h"
 #include "autodistill/io/dataset.h"
+#include "autodistill/models/target_model.h"
 
 namespace autodistill {
 
@@ -66,15 +67,16 @@ struct YoloTrainOptions {
   std::function<void(const YoloEpoch&)> on_epoch;
 };
 
-class YOLO {
+class YOLO : public TargetModel {
  public:
   /// An untrained network: `scale` "n" or "s" (InvalidArgument otherwise), any number of classes.
   /// Without classes (`YOLO("n")`) the network is made by the first train(), with the dataset's
-  /// classes; until then predict, save and export are InvalidArgument.
+  /// classes; until then predict, save and export are InvalidArgument. A path to a checkpoint in
+  /// place of the scale loads it, as load() does (`classes` and `imgsz` must then be left out).
   explicit YOLO(const std::string& scale, std::vector<std::string> classes = {}, int64_t imgsz = 640);
   /// A checkpoint written by save(); IOError naming the file when it is not one.
   static YOLO load(const std::filesystem::path& path);
-  ~YOLO();
+  ~YOLO() override;
   YOLO(YOLO&&) noexcept;
   YOLO& operator=(YOLO&&) noexcept;
 
@@ -89,19 +91,14 @@ class YOLO {
   std::vector<YoloEpoch> train(const DetectionDataset& train, const DetectionDataset& valid,
                                const YoloTrainOptions& options);
 
-  /// Detections in each image's own pixels (8-bit BGR), confidence >= `confidence`, class-aware NMS.
   std::vector<Detections> predict_batch(const std::vector<cv::Mat>& images, float confidence = 0.25f,
-                                        float iou = 0.7f);
-  Detections predict(const cv::Mat& image, float confidence = 0.25f, float iou = 0.7f);
-
-  /// Predicts the images of `truth` (those of `split`; "" = all) and evaluates against its labels:
-  /// human labels, or the base model's labels the target was trained on.
-  EvaluationReport evaluate(const DetectionDataset& truth, const std::string& split = "",
-                            const EvaluateOptions& options = {});
+                                        float iou = 0.7f) override;
+  using TargetModel::evaluate;
+  using TargetModel::predict;
 
   /// Weights + metadata (classes, scale, imgsz, training arguments) in one safetensors file,
   /// written atomically. load() also reads a run's last.safetensors / best.safetensors.
-  void save(const std::filesystem::path& path) const;
+  void save(const std::filesystem::path& path) const override;
 
   /// Moves the network ("cpu", "cuda", "cuda:N", "auto"); predict() and train() run there.
   void to(const std::string& device);
@@ -115,9 +112,9 @@ class YOLO {
   /// BatchNorm folded into the convolutions; CPU tensors, runs on whatever device it is moved to.
   /// Metadata (format, scale, classes, imgsz, strides) is in the extra file "autodistill.json" and
   /// in module attributes. Written atomically; IOError naming `path` when it cannot be written.
-  void export_torchscript(const std::filesystem::path& path) const;
+  void export_torchscript(const std::filesystem::path& path) const override;
 
-  const std::vector<std::string>& classes() const noexcept { return classes_; }
+  const std::vector<std::string>& classes() const noexcept override { return classes_; }
   const std::string& scale() const noexcept { return scale_; }
   int64_t imgsz() const noexcept { return imgsz_; }
   int64_t num_parameters() const;
