@@ -84,6 +84,7 @@ const std::map<std::string, OptionSetter>& option_setters() {
 
 py::list train_py(YOLO& self, const std::filesystem::path& data_yaml, const py::kwargs& kwargs) {
   YoloTrainOptions o;
+  o.imgsz = self.imgsz();  // the model's size unless imgsz= says otherwise
   py::object progress = py::bool_(true), on_epoch = py::none();
   for (const auto& [key, value] : kwargs) {
     const std::string name = key.cast<std::string>();
@@ -188,7 +189,7 @@ network ("n" or "s"); ``YOLO("best.safetensors")`` or ``YOLO.load(path)`` reads 
       .def("train", &train_py, py::arg("data_yaml"),
            R"doc(Trains on the data.yaml's train split, validating on its valid split after every epoch; returns
 one dict per epoch (epoch, box, cls, dfl, map50, map, lr, seconds). Keywords (YoloTrainOptions, ultralytics'
-names): epochs, imgsz, batch, device, optimizer ("auto", "SGD", "AdamW"), lr (0 = the optimizer's default),
+names): epochs, imgsz (default: the model's), batch, device, optimizer ("auto", "SGD", "AdamW"), lr (0 = the optimizer's default),
 lrf, cos_lr, momentum, weight_decay, warmup_epochs, ema, amp, hsv_h, hsv_s, hsv_v, degrees, translate,
 scale, shear, fliplr, mosaic, close_mosaic, augment, workers, cache, seed, project (run folder: weights/last and
 best .safetensors, results.csv, results.png), resume, progress (True: a bar, False, or a callable receiving

@@ -512,7 +512,7 @@ class YOLO(TargetModel):
     @staticmethod
     def load(path: PathLike) -> YOLO: ...
     device: str
-    def train(self, data_yaml: PathLike, *, epochs: int = 10, imgsz: int = 640, batch: int = 16,
+    def train(self, data_yaml: PathLike, *, epochs: int = 10, imgsz: int = ..., batch: int = 16,
               device: str = "auto", optimizer: str = "auto", lr: float = 0.0, lrf: float = 0.01,
               cos_lr: bool = False, momentum: float = 0.937, weight_decay: float = 5e-4,
               warmup_epochs: float = 3.0, ema: bool = True, amp: bool = True, hsv_h: float = 0.015,

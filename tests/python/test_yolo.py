@@ -58,8 +58,10 @@ def test_yolo_without_classes_takes_the_datasets(tmp_path):
     model = ad.YOLO("n", imgsz=64)
     with pytest.raises(ValueError, match="no classes yet"):
         model.predict(np.zeros((32, 32, 3), np.uint8))
-    model.train(tmp_path / "data" / "data.yaml", epochs=1, imgsz=64, batch=4, progress=False)
-    assert model.classes == ["square"] and model.num_parameters() > 3_000_000
+    history = model.train(tmp_path / "data" / "data.yaml", epochs=1, batch=4, project=tmp_path / "run",
+                          progress=False)   # imgsz: the model's (64)
+    assert model.classes == ["square"] and model.num_parameters() > 3_000_000 and model.imgsz == 64
+    assert len(history) == 1 and ad.YOLO(tmp_path / "run" / "weights" / "best.safetensors").imgsz == 64
 
 
 def test_yolo_train_run_folder_callbacks_and_keywords(tmp_path):
